@@ -1,0 +1,137 @@
+"""The catalog: which documents and chunks are in the index (SQLite, one transaction per
+document). It is the record of truth: the vector store and the lexical index are built
+from it, and a chunk they hold that the catalog does not is an orphan of an interrupted
+ingest, removed on the next ingest and never returned by a search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from assistant.models import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT, council TEXT, kind TEXT,
+  date TEXT, origin TEXT, pages INTEGER, chunks INTEGER, ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  position INTEGER, text TEXT, page INTEGER, section TEXT, themes TEXT,
+  council TEXT, kind TEXT, title TEXT, source TEXT, date TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+CHUNK_FIELDS = ("id", "document_id", "position", "text", "page", "section", "themes", "council", "kind", "title",
+                "source", "date")
+DOC_FIELDS = ("id", "source", "title", "council", "kind", "date", "origin", "pages", "chunks", "ingested_at")
+
+
+def _chunk_row(chunk: Chunk) -> tuple:
+    data = chunk.model_dump()
+    data["themes"] = ",".join(str(t) for t in chunk.themes)
+    return tuple(data[f] for f in CHUNK_FIELDS)
+
+
+def _chunk_from_row(row: sqlite3.Row) -> Chunk:
+    data = dict(row)
+    data["themes"] = [int(t) for t in (data["themes"] or "").split(",") if t]
+    return Chunk(**data)
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta ---------------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Bumped on every change, so derived indexes know when they are stale."""
+        return int(self.get_meta("generation", "0"))
+
+    # --- documents ------------------------------------------------------------------
+    def documents(self) -> list[Document]:
+        rows = self.db.execute("SELECT * FROM documents ORDER BY council, title").fetchall()
+        return [Document(**{k: (v if v is not None else "") for k, v in dict(r).items()}) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.db.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document(**{k: (v if v is not None else "") for k, v in dict(row).items()}) if row else None
+
+    def document_by_source(self, source: str) -> Document | None:
+        row = self.db.execute("SELECT id FROM documents WHERE source=?", (source,)).fetchone()
+        return self.document(row[0]) if row else None
+
+    def replace_document(self, document: Document, chunks: list[Chunk], replaces: str | None = None) -> None:
+        """Put a document and its chunks in, removing ``replaces`` (an older version), in
+        one transaction: a reader sees the old version or the new, never half of one."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for old in {replaces, document.id} - {None}:
+                self.db.execute("DELETE FROM chunks WHERE document_id=?", (old,))
+                self.db.execute("DELETE FROM documents WHERE id=?", (old,))
+            self.db.execute(
+                f"INSERT INTO documents({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
+                tuple(getattr(document, f) for f in DOC_FIELDS),
+            )
+            self.db.executemany(
+                f"INSERT INTO chunks({','.join(CHUNK_FIELDS)}) VALUES ({','.join('?' * len(CHUNK_FIELDS))})",
+                [_chunk_row(c) for c in chunks],
+            )
+            self.set_meta("generation", str(self.generation() + 1))
+
+    def remove_document(self, doc_id: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM chunks WHERE document_id=?", (doc_id,))
+            self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+            self.set_meta("generation", str(self.generation() + 1))
+
+    # --- chunks -------------------------------------------------------------------
+    def chunk_ids(self, doc_id: str | None = None) -> set[str]:
+        if doc_id:
+            rows = self.db.execute("SELECT id FROM chunks WHERE document_id=?", (doc_id,))
+        else:
+            rows = self.db.execute("SELECT id FROM chunks")
+        return {r[0] for r in rows}
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start:start + 500]
+            rows = self.db.execute(f"SELECT * FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+            found.update({r["id"]: _chunk_from_row(r) for r in rows})
+        return found
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        rows = self.db.execute("SELECT * FROM chunks WHERE document_id=? ORDER BY position", (doc_id,))
+        return [_chunk_from_row(r) for r in rows]
+
+    def iter_chunks(self):
+        """All chunks in a stable order (document, position)."""
+        for row in self.db.execute("SELECT * FROM chunks ORDER BY document_id, position"):
+            yield _chunk_from_row(row)
+
+    def count_chunks(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def councils(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT council FROM documents WHERE council != '' ORDER BY council")
+        return [r[0] for r in rows]

@@ -1,0 +1,121 @@
+"""The vector store: Chroma, embedded (PersistentClient under the home folder) or a
+server (HttpClient, --chroma-url). Vectors come from our embedder; Chroma's own default
+embedding function is never used (it downloads a model and fails offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.errors import BackendUnavailable
+from assistant.models import Chunk, Filters
+
+COLLECTION = "plan_assistant_chunks"
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    """Chroma metadata must be scalars: themes become theme_1..theme_4 booleans."""
+    meta = {"document_id": chunk.document_id, "council": chunk.council, "kind": chunk.kind, "page": chunk.page}
+    for theme in range(1, 10):
+        if theme in chunk.themes:
+            meta[f"theme_{theme}"] = True
+    return meta
+
+
+def where_clause(filters: Filters) -> dict | None:
+    clauses: list[dict] = []
+    if filters.councils:
+        clauses.append({"council": {"$in": list(filters.councils)}})
+    if filters.kinds:
+        clauses.append({"kind": {"$in": list(filters.kinds)}})
+    if filters.document_ids:
+        clauses.append({"document_id": {"$in": list(filters.document_ids)}})
+    if filters.themes:
+        themes = [{f"theme_{t}": True} for t in filters.themes]
+        clauses.append(themes[0] if len(themes) == 1 else {"$or": themes})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class _NoDefaultEmbedding:
+    """Stands in for Chroma's embedding function so it never loads its default model:
+    every call to Chroma passes vectors we computed."""
+
+    def __call__(self, input):  # noqa: A002 - Chroma's signature
+        raise RuntimeError("Plan Assistant passes embeddings explicitly")
+
+    @staticmethod
+    def name() -> str:
+        return "plan-assistant-precomputed"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def get_config(self) -> dict:
+        return {}
+
+    @staticmethod
+    def build_from_config(config):
+        return _NoDefaultEmbedding()
+
+
+class ChromaStore:
+    def __init__(self, path: Path | None = None, url: str | None = None, collection: str = COLLECTION):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url)
+            try:
+                self.client = chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                                                  ssl=parsed.scheme == "https", settings=chroma_settings)
+                self.client.heartbeat()
+            except Exception as exc:  # noqa: BLE001 - connection errors vary by transport
+                raise BackendUnavailable(f"cannot reach the Chroma server at {url} ({type(exc).__name__}). "
+                                         "Start it with: chroma run --path DIR --host 127.0.0.1 --port N") from exc
+            self.location = url
+        else:
+            assert path is not None
+            path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.location = str(path)
+        self.collection = self.client.get_or_create_collection(
+            collection, embedding_function=_NoDefaultEmbedding(), metadata={"hnsw:space": "cosine"})
+
+    def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        batch = 1000
+        for start in range(0, len(chunks), batch):
+            part = chunks[start:start + batch]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[start:start + batch],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[start:start + 1000])
+
+    def ids(self) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self.collection.get(include=[], limit=5000, offset=offset)
+            found.update(page["ids"])
+            if len(page["ids"]) < 5000:
+                return found
+            offset += 5000
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def query(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        if k <= 0 or self.count() == 0:
+            return []
+        result = self.collection.query(query_embeddings=[vector], n_results=k, where=where_clause(filters),
+                                       include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]

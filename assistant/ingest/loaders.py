@@ -1,0 +1,203 @@
+"""Files -> pages of text. PDF (pypdf, page numbers kept), DOCX (python-docx, headings
+and lists kept, pages from page breaks), Markdown and plain text (form feeds split pages).
+
+Every failure is a UserError that names the file and what to do about it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import UserError
+from assistant.models import Page
+
+SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
+
+# Characters that carry no text: controls (except tab and newline) and zero-width marks.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    pages: list[Page]
+    title: str  # from the file's own metadata or first heading; "" if none
+    format: str
+    raw: bytes  # the bytes the document id is hashed from
+
+
+def clean_text(text: str) -> str:
+    """Normalise line ends and drop invisible characters. Quotes are verbatim substrings
+    of the text *after* this step (it never changes visible characters)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES
+
+
+def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024) -> LoadedFile:
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file. Check the path (quote it if it has spaces).")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder. Pass the files, or the folder's contents (e.g. {path}/*.pdf).")
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        kinds = ", ".join(sorted(SUFFIXES))
+        raise UserError(f"{path}: unsupported file type '{path.suffix or '(none)'}'. Supported: {kinds}. "
+                        "Save the document as PDF, DOCX, Markdown or UTF-8 text.")
+    size = path.stat().st_size
+    if size == 0:
+        raise UserError(f"{path}: the file is empty. Check you exported the right file.")
+    if size > max_bytes:
+        raise UserError(f"{path}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit. "
+                        "Split the document, or raise ASSISTANT_MAX_FILE_MB.")
+    raw = path.read_bytes()
+    loader = {"pdf": _load_pdf, "docx": _load_docx, "markdown": _load_text, "text": _load_text}[fmt]
+    pages, title = loader(path, raw)
+    pages = [Page(number=p.number, text=clean_text(p.text)) for p in pages]
+    if not any(p.text.strip() for p in pages):
+        hint = " It may be a scan: run OCR first (e.g. ocrmypdf)." if fmt == "pdf" else ""
+        raise UserError(f"{path}: no text found in the file.{hint}")
+    return LoadedFile(path=path, pages=pages, title=clean_text(title).strip(), format=fmt, raw=raw)
+
+
+def _load_text(path: Path, raw: bytes) -> tuple[list[Page], str]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start} cannot be read). Re-save it as UTF-8, "
+                        f"e.g. iconv -f WINDOWS-1252 -t UTF-8 '{path}' > fixed{path.suffix}") from exc
+    if "\x00" in text:
+        raise UserError(f"{path}: looks like a binary file, not text. Export it as PDF, DOCX or text.")
+    # pdftotext and some exports separate pages with form feeds
+    pages = [Page(number=i, text=t) for i, t in enumerate(text.split("\f"), start=1)]
+    title = ""
+    for line in text.splitlines():
+        stripped = line.strip().lstrip("#").strip()
+        if stripped:
+            title = stripped if len(stripped) <= 120 else ""
+            break
+    return pages, title
+
+
+def _load_pdf(path: Path, raw: bytes) -> tuple[list[Page], str]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            # many council PDFs are "encrypted" with an empty password only to stop editing
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported crypto
+                ok = 0
+            if not ok:
+                raise UserError(f"{path}: the PDF is password-protected. Save an unprotected copy "
+                                "(e.g. qpdf --decrypt --password=... in.pdf out.pdf) and ingest that.")
+        pages = [Page(number=i, text=page.extract_text() or "") for i, page in enumerate(reader.pages, start=1)]
+        title = ""
+        try:
+            title = str((reader.metadata or {}).get("/Title") or "")
+        except Exception:  # noqa: BLE001 - broken metadata must not stop the text
+            title = ""
+    except UserError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OverflowError, AssertionError, ZeroDivisionError) as exc:
+        # pypdf signals damaged files with a wide range of exceptions
+        raise UserError(f"{path}: the PDF is damaged or not a PDF ({type(exc).__name__}). "
+                        "Re-export or re-download it.") from exc
+    return pages, title
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _load_docx(path: Path, raw: bytes) -> tuple[list[Page], str]:
+    import io
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UserError(f"{path}: not a readable Word (.docx) file ({type(exc).__name__}). "
+                        "Open it in Word and save as .docx again (old .doc files must be converted).") from exc
+    except Exception as exc:  # noqa: BLE001 - lxml and python-docx raise many types on broken XML
+        raise UserError(f"{path}: the Word file is damaged ({type(exc).__name__}). Re-save it from Word.") from exc
+
+    body = document.element.body
+    # Word records where it broke pages when it last laid the document out; use those if
+    # present, otherwise the explicit page breaks the author inserted.
+    rendered = any(True for _ in body.iter(_W + "lastRenderedPageBreak"))
+    pages: list[list[str]] = [[]]
+    title = (document.core_properties.title or "").strip()
+
+    def breaks_in(element) -> int:
+        if rendered:
+            return sum(1 for _ in element.iter(_W + "lastRenderedPageBreak"))
+        return sum(1 for br in element.iter(_W + "br") if br.get(_W + "type") == "page")
+
+    for block in body.iterchildren():
+        tag = block.tag
+        if tag == _W + "p":
+            from docx.text.paragraph import Paragraph
+
+            paragraph = Paragraph(block, document)
+            n_breaks = breaks_in(block)
+            text = paragraph.text.strip()
+            # a break at the start of a paragraph puts the paragraph on the new page
+            for _ in range(n_breaks):
+                pages.append([])
+            if not text:
+                continue
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if style.startswith("Heading") or style == "Title":
+                level = 1 if style == "Title" else _heading_level(style)
+                line = "#" * level + " " + text
+                if not title and style == "Title":
+                    title = text
+            elif "List" in style or block.find(f"{_W}pPr/{_W}numPr") is not None:
+                line = "- " + text
+            else:
+                line = text
+            pages[-1].append(line)
+        elif tag == _W + "tbl":
+            from docx.table import Table
+
+            for _ in range(breaks_in(block)):
+                pages.append([])
+            for row in Table(block, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = cell.text.strip().replace("\n", " ")
+                    if value and (not cells or cells[-1] != value):  # merged cells repeat
+                        cells.append(value)
+                if cells:
+                    pages[-1].append(" | ".join(cells))
+    if not title:
+        for lines in pages:
+            for line in lines:
+                if line.startswith("#"):
+                    title = line.lstrip("#").strip()
+                    break
+            if title:
+                break
+    return [Page(number=i, text="\n\n".join(lines)) for i, lines in enumerate(pages, start=1)], title
+
+
+def _heading_level(style: str) -> int:
+    match = re.search(r"(\d+)", style)
+    return min(int(match.group(1)) + 1, 6) if match else 2

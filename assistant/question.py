@@ -1,0 +1,146 @@
+"""Reading a question before searching: which councils it names, which theme, whether it
+asks about the guidance or across peers, and which names in it no document mentions.
+
+Council names match forgivingly: "Redditch" finds "Redditch Borough Council".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.errors import UserError
+from assistant.models import KINDS, Filters
+
+COUNCIL_TYPE_WORDS = {"borough", "district", "county", "city", "metropolitan", "council", "unitary", "town",
+                      "parish", "of", "the", "and", "royal", "london", "unnamed", "government"}
+PEER_WORDS = re.compile(
+    r"\b(peers?|other councils|others|councils|authorities|which council|each council|every council|"
+    r"compare|comparison|across|sector|all councils)\b", re.IGNORECASE)
+GUIDANCE_WORDS = re.compile(
+    r"\b(guidance|the letter|minister'?s? letter|prompting questions?|what (?:does|did) (?:the )?government ask|"
+    r"government asks?|asked councils)\b", re.IGNORECASE)
+THEME = re.compile(r"\btheme\s*([1-9])\b", re.IGNORECASE)
+# Capitalised words that are not names to look for in the corpus.
+COMMON_CAPITALS = {"i", "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "is", "are",
+                   "was", "were", "can", "could", "should", "would", "will", "has", "have", "the", "a", "an", "and",
+                   "or", "of", "in", "on", "for", "to", "tell", "list", "show", "give", "summarise", "summarize",
+                   "describe", "explain", "compare", "council", "councils", "government", "theme", "plan", "plans",
+                   "productivity", "uk", "england", "english", "minister", "mr", "mrs", "ms", "dr", "cllr", "please"}
+
+
+def council_key_words(council: str) -> list[str]:
+    """The distinctive words of a council's name ("Redditch" of "Redditch Borough Council")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", council)
+    return [w.lower() for w in words if w.lower() not in COUNCIL_TYPE_WORDS]
+
+
+def match_councils(text: str, councils: list[str]) -> list[str]:
+    """Councils whose distinctive name appears in ``text`` (word-boundary, case-insensitive)."""
+    lowered = text.lower()
+    found = []
+    for council in councils:
+        keys = council_key_words(council)
+        if keys and all(re.search(r"\b" + re.escape(k) + r"\b", lowered) for k in keys):
+            found.append(council)
+    return found
+
+
+def resolve_council(name: str, councils: list[str]) -> str:
+    """One council from a forgiving name, or a UserError listing the known councils."""
+    exact = [c for c in councils if c.lower() == name.strip().lower()]
+    if exact:
+        return exact[0]
+    matches = match_councils(name, councils) or [c for c in councils if name.strip().lower() in c.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    known = "; ".join(councils) or "none yet (run: assistant ingest ...)"
+    if matches:
+        raise UserError(f"council '{name}' matches several: {'; '.join(matches)}. Give more of the name.")
+    raise UserError(f"unknown council '{name}'. Known councils: {known}")
+
+
+def resolve_filters(councils: list[str] | None, kinds: list[str] | None, themes: list[int] | None,
+                    known_councils: list[str]) -> Filters:
+    resolved_kinds = []
+    for kind in kinds or []:
+        if kind not in KINDS:
+            raise UserError(f"unknown kind '{kind}'. Use one of: {', '.join(KINDS)}.")
+        resolved_kinds.append(kind)
+    for theme in themes or []:
+        if not 1 <= theme <= 9:
+            raise UserError(f"theme {theme} is out of range; the guidance has themes 1 to 4.")
+    return Filters(councils=[resolve_council(c, known_councils) for c in councils or []], kinds=resolved_kinds,
+                   themes=list(themes or []))
+
+
+@dataclass
+class QuestionAnalysis:
+    text: str
+    councils: list[str] = field(default_factory=list)  # councils the question names
+    themes: list[int] = field(default_factory=list)
+    about_guidance: bool = False
+    across_councils: bool = False  # asks about peers / several councils: diversify, group by council
+    unknown_names: list[str] = field(default_factory=list)  # capitalised names no document mentions
+
+
+def capitalised_names(question: str) -> list[str]:
+    """Names and figures a question hinges on: capitalised words past the first word
+    ("Leeds" in "What did Leeds say?") and years or numbers ("2030")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*|\b\d{2,}\b", question)
+    names = []
+    for word in words[1:]:
+        if word.isdigit() or (word[0].isupper() and word.lower() not in COMMON_CAPITALS):
+            names.append(word.strip("'’"))
+    return names
+
+
+def analyse(question: str, known_councils: list[str], vocabulary_has) -> QuestionAnalysis:
+    """``vocabulary_has(word)`` says whether any indexed chunk contains the word."""
+    councils = match_councils(question, [c for c in known_councils if not c.lower().startswith("government")])
+    analysis = QuestionAnalysis(
+        text=question,
+        councils=councils,
+        themes=[int(m) for m in THEME.findall(question)],
+        about_guidance=bool(GUIDANCE_WORDS.search(question)),
+    )
+    analysis.across_councils = not councils and bool(PEER_WORDS.search(question)) or len(councils) > 1
+    analysis.unknown_names = [n for n in capitalised_names(question) if not vocabulary_has(n)]
+    return analysis
+
+
+def guidance_expansions(question: str, guidance, embedder, limit: int = 3) -> list[str]:
+    """What an answer to this question would mention, from the guidance checklist: the
+    evidence points of the prompting questions it is closest to. They widen retrieval and
+    scoring beyond the question's own words ("barriers" finds "single-year settlements").
+
+    When the question's words point to a theme ("barriers" -> theme 4), the theme's
+    questions within 0.1 of its closest one count (if at least 0.30 close in meaning);
+    any other guidance question counts only if very close (cosine >= 0.65)."""
+    import numpy as np
+
+    from assistant.guidance import tag_themes
+
+    questions = guidance.questions()
+    if not questions:
+        return []
+    sims = _guidance_vectors(guidance, embedder) @ np.array(embedder.embed_query(question))
+    themes = set(tag_themes(question, "", guidance, min_hits=1))
+    in_theme = [i for i in range(len(questions)) if questions[i].theme in themes]
+    best_in_theme = max((sims[i] for i in in_theme), default=0.0)
+    chosen = [i for i in in_theme if sims[i] >= max(0.30, best_in_theme - 0.10)]
+    chosen += [i for i in range(len(questions)) if i not in chosen and sims[i] >= 0.65]
+    chosen = sorted(chosen, key=lambda i: -sims[i])[:limit]
+    return [point for i in chosen for point in questions[i].evidence]
+
+
+_VECTORS: dict = {}
+
+
+def _guidance_vectors(guidance, embedder):
+    import numpy as np
+
+    key = (guidance.id, id(embedder), len(guidance.questions()))
+    if key not in _VECTORS:
+        _VECTORS[key] = np.array(embedder.embed_documents([q.text for q in guidance.questions()]))
+    return _VECTORS[key]

@@ -1,0 +1,104 @@
+"""`assistant ask` on the shipped corpus: the answers officers need, the JSON contract,
+verbatim citations, and refusal when the documents do not say."""
+
+import pytest
+
+from assistant.ingest.loaders import load_file
+
+CONTRACT_KEYS = {"question", "answer", "refused", "backend", "citations"}
+CITATION_KEYS = {"n", "chunk_id", "source", "title", "council", "kind", "page", "quote"}
+
+
+def ask(cli, home, question, *flags):
+    result = cli("ask", question, "--json", *flags, home=home)
+    assert result.code == 0, result.stderr
+    return result.json
+
+
+def assert_citations_verbatim(answer):
+    pages = {}
+    for citation in answer["citations"]:
+        source = citation["source"]
+        if source not in pages:
+            pages[source] = load_file(source).pages
+        page_text = pages[source][citation["page"] - 1].text
+        assert citation["quote"] in page_text, citation
+        assert f"[{citation['n']}]" in answer["answer"]
+
+
+def test_json_contract(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What barriers did peer councils cite?")
+    assert CONTRACT_KEYS <= set(answer)
+    assert answer["refused"] is False and answer["backend"] == "extractive"
+    assert answer["citations"]
+    for citation in answer["citations"]:
+        assert CITATION_KEYS <= set(citation)
+        assert isinstance(citation["page"], int) and citation["page"] >= 1
+    assert [c["n"] for c in answer["citations"]] == list(range(1, len(answer["citations"]) + 1))
+
+
+def test_barriers_question_covers_redditch_and_blaby_grouped_by_council(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What barriers did peer councils cite?")
+    councils = {c["council"] for c in answer["citations"]}
+    assert {"Redditch Borough Council", "Blaby District Council"} <= councils
+    assert "Government (DLUHC)" not in councils  # the checklist is not a peer
+    text = answer["answer"]
+    assert "**Redditch Borough Council**" in text and "**Blaby District Council**" in text
+    assert "single year settlements" in text
+    assert "Recruitment difficult" in text
+    assert_citations_verbatim(answer)
+
+
+@pytest.mark.parametrize("question, council, expected", [
+    ("How do councils measure productivity?", "Redditch Borough Council",
+     "Quarterly Finance and Performance Reporting to Executive"),
+    ("What did Redditch say about agency and consultant spend?", "Redditch Borough Council",
+     "hiring agency workers"),
+    ("What was the Towns Fund amount?", "Redditch Borough Council", "Towns Fund (£16m)"),
+    ("What did the county council say about SEND?", "Unnamed county council", "SEND challenges"),
+    ("When was the deadline for submitting productivity plans?", None, "19"),
+])
+def test_questions_officers_ask(cli, seeded_home, question, council, expected):
+    answer = ask(cli, seeded_home, question)
+    assert not answer["refused"]
+    assert expected in answer["answer"]
+    if council:
+        assert any(c["council"] == council and expected in c["quote"] for c in answer["citations"])
+    assert_citations_verbatim(answer)
+
+
+def test_guidance_theme_3_lists_its_prompting_questions(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What does the guidance ask under theme 3?")
+    assert {c["kind"] for c in answer["citations"]} == {"guidance"}
+    for number in ("3.1", "3.2", "3.3", "3.4", "3.5", "3.6"):
+        assert number in answer["answer"]
+    assert_citations_verbatim(answer)
+
+
+@pytest.mark.parametrize("question, said", [
+    ("What did Leeds say about bin collections?", "do not mention Leeds"),
+    ("What is Redditch's budget for 2030?", "do not mention 2030"),
+    ("How many staff does Blaby employ?", "The documents do not say"),
+])
+def test_refuses_when_the_documents_do_not_say(cli, seeded_home, question, said):
+    answer = ask(cli, seeded_home, question)
+    assert answer["refused"] is True
+    assert answer["citations"] == []
+    assert said in answer["answer"]
+
+
+def test_filters_narrow_the_answer(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What barriers are cited?", "--council", "Blaby")
+    assert {c["council"] for c in answer["citations"]} == {"Blaby District Council"}
+
+
+def test_text_output_shows_answer_and_sources(cli, seeded_home):
+    result = cli("ask", "What was the Towns Fund amount?", home=seeded_home)
+    assert result.code == 0
+    assert "Sources" in result.stdout and "Towns Fund (£16m)" in result.stdout
+    assert "p. 1" in result.stdout
+
+
+def test_empty_index_and_empty_question(cli, home):
+    empty = cli("ask", "What barriers?", home=home)
+    assert empty.code == 2 and "is empty" in empty.stderr and "ingest" in empty.stderr
