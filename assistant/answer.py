@@ -11,6 +11,8 @@ from assistant.question import QuestionAnalysis, analyse, council_key_words
 
 K = 10
 K_ACROSS = 30
+K_PER_COUNCIL = 4
+PER_COUNCIL_LIMIT = 40
 
 
 @dataclass
@@ -49,6 +51,24 @@ def implied_filters(analysis: QuestionAnalysis, given: Filters) -> list[Filters]
     return tries
 
 
+def search_each_council(index, question: str, filters: Filters, expansions: list[str]) -> list[SearchHit]:
+    """For questions about peers: each council's own best passages, so that one council
+    with many documents cannot crowd the others out. Past PER_COUNCIL_LIMIT councils (a
+    national index), one search spread across councils instead."""
+    councils = filters.councils or [c for c in index.catalog.councils(kinds=filters.kinds or None)]
+    if len(councils) > PER_COUNCIL_LIMIT:
+        return index.search(question, filters, k=K_ACROSS, diversify=True, expansions=expansions)
+    hits: list[SearchHit] = []
+    seen: set[str] = set()
+    for council in councils:
+        scoped = filters.model_copy(update={"councils": [council]})
+        for hit in index.search(question, scoped, k=K_PER_COUNCIL, expansions=expansions, expansion_top=1):
+            if hit.chunk.id not in seen:
+                seen.add(hit.chunk.id)
+                hits.append(hit)
+    return hits
+
+
 def describe_filters(filters: Filters) -> str:
     parts = []
     if filters.councils:
@@ -73,8 +93,10 @@ def retrieve(index, question: str, given: Filters | None = None, k: int | None =
     hits: list[SearchHit] = []
     filters = given
     for filters in implied_filters(analysis, given):
-        k_here = k or (K_ACROSS if analysis.across_councils else K)
-        hits = index.search(question, filters, k=k_here, diversify=analysis.across_councils, expansions=expansions)
+        if analysis.across_councils:
+            hits = search_each_council(index, question, filters, expansions)
+        else:
+            hits = index.search(question, filters, k=k or K, expansions=expansions)
         if hits:
             break
     documents = {h.chunk.document_id for h in hits}

@@ -31,8 +31,10 @@ COMMON_CAPITALS = {"i", "what", "which", "who", "how", "why", "when", "where", "
 
 def council_key_words(council: str) -> list[str]:
     """The distinctive words of a council's name ("Redditch" of "Redditch Borough Council")."""
-    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", council)
-    return [w.lower() for w in words if w.lower() not in COUNCIL_TYPE_WORDS]
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", council)]
+    distinctive = [w for w in words if w not in COUNCIL_TYPE_WORDS]
+    # "Unnamed county council" has no name of its own: "the county council" finds it
+    return distinctive or [w for w in words if w not in {"council", "unnamed", "the", "of", "and"}]
 
 
 def match_councils(text: str, councils: list[str]) -> list[str]:
@@ -115,8 +117,8 @@ def guidance_expansions(question: str, guidance, embedder, limit: int = 3) -> li
     scoring beyond the question's own words ("barriers" finds "single-year settlements").
 
     When the question's words point to a theme ("barriers" -> theme 4), the theme's
-    questions within 0.1 of its closest one count (if at least 0.30 close in meaning);
-    any other guidance question counts only if very close (cosine >= 0.65)."""
+    questions within 0.05 of its closest one count; any other guidance question counts
+    only if very close in meaning (cosine >= 0.65)."""
     import numpy as np
 
     from assistant.guidance import tag_themes
@@ -124,11 +126,18 @@ def guidance_expansions(question: str, guidance, embedder, limit: int = 3) -> li
     questions = guidance.questions()
     if not questions:
         return []
+    from assistant.generate.extractive import content_stems
+
     sims = _guidance_vectors(guidance, embedder) @ np.array(embedder.embed_query(question))
+    # shared words count too: MiniLM does not know that "EDI" is equality, diversity and inclusion
+    asked = content_stems(question)
+    if asked:
+        for i, q in enumerate(questions):
+            sims[i] += 0.3 * len(asked & content_stems(" ".join([q.text, *q.evidence]))) / len(asked)
     themes = set(tag_themes(question, "", guidance, min_hits=1))
     in_theme = [i for i in range(len(questions)) if questions[i].theme in themes]
     best_in_theme = max((sims[i] for i in in_theme), default=0.0)
-    chosen = [i for i in in_theme if sims[i] >= max(0.30, best_in_theme - 0.10)]
+    chosen = [i for i in in_theme if sims[i] >= best_in_theme - 0.05]
     chosen += [i for i in range(len(questions)) if i not in chosen and sims[i] >= 0.65]
     chosen = sorted(chosen, key=lambda i: -sims[i])[:limit]
     return [point for i in chosen for point in questions[i].evidence]

@@ -23,14 +23,16 @@ from assistant.models import Citation, SearchHit
 MIN_SCORE = 0.36
 RELATIVE = 0.75
 ACROSS_RELATIVE = 0.75  # a council's best point against the best of all
-ANSWER_SEMANTIC = 0.50  # a point this close in meaning answers on its own
-ANSWER_SUPPORTED = 0.40  # ...or this close, with half the question's content words
+ANSWER_SEMANTIC = 0.62  # a point this close in meaning answers on its own
+ANSWER_SUPPORTED = 0.40  # ...or this close, with ANSWER_LEXICAL of the question's content words
+ANSWER_LEXICAL = 0.40
 MAX_POINTS = 10
 MAX_POINTS_ACROSS = 14
 MAX_PER_GROUP = 6
 DOCUMENT_REPEAT = 0.02
 DUPLICATE_RATIO = 88
 EXPANSION_WEIGHT = 0.85
+EXPANSION_LIFT = 0.25
 ECHO_RATIO = 80
 ECHO_PENALTY = 0.5
 
@@ -110,7 +112,9 @@ def score_units(question: str, hits: list[SearchHit], embedder, ignore_words: se
         expanded = np.maximum(vectors[:n] @ e.T, vectors[n:] @ e.T).max(axis=1)
         if parts:
             np.maximum.at(expanded, owners, (part_vectors @ e.T).max(axis=1))
-        sims = np.maximum(sims, EXPANSION_WEIGHT * expanded)
+        # the evidence points can lift a unit only so far above its own closeness to the
+        # question: they widen what counts as an answer, they do not replace the question
+        sims = np.maximum(sims, np.minimum(EXPANSION_WEIGHT * expanded, sims + EXPANSION_LIFT))
     expansion_stems = [stems for stems in (content_stems(e) for e in expansions) if stems]
     weights = idf(q_stems.union(*expansion_stems)) if idf else {}
     scored = []
@@ -125,9 +129,11 @@ def score_units(question: str, hits: list[SearchHit], embedder, ignore_words: se
 
 
 def answerable(best: ScoredUnit | None) -> bool:
+    """A point answers the question if it is very close in meaning, or close and sharing
+    the question's (rarer) words."""
     if best is None or best.echo:
         return False
-    return best.semantic >= ANSWER_SEMANTIC or (best.semantic >= ANSWER_SUPPORTED and best.lexical >= 0.5)
+    return best.semantic >= ANSWER_SEMANTIC or (best.semantic >= ANSWER_SUPPORTED and best.lexical >= ANSWER_LEXICAL)
 
 
 def select_points(scored: list[ScoredUnit], across: bool) -> list[ScoredUnit]:

@@ -28,9 +28,12 @@ class Unit:
 
     @property
     def context(self) -> str:
-        """The lead-in of the unit's list. (Not the section heading: headings such as
-        "Productivity Plans" would make every sentence under them look relevant.)"""
-        return self.lead_in
+        """What a reader needs to understand the unit: a list item's lead-in, or failing
+        that its section heading. Sentences stand alone (a heading such as "Productivity
+        Plans" would make every sentence under it look relevant)."""
+        if self.kind == "item":
+            return self.lead_in or self.chunk.section.split(" › ")[0]
+        return ""
 
     def with_context(self) -> str:
         return f"{self.context}: {self.text}" if self.context else self.text
@@ -46,7 +49,9 @@ def _segmenter():
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of ``text`` (trimmed of surrounding white space), shifted by ``offset``."""
     spans = []
-    for piece in _segmenter().segment(text):
+    # a line break inside a paragraph is layout (PDF lines), not a sentence boundary;
+    # replacing it keeps every offset the same
+    for piece in _segmenter().segment(text.replace("\n", " ")):
         start, end = piece.start, piece.end
         while start < end and text[start].isspace():
             start += 1
@@ -83,10 +88,10 @@ def split_units(chunk: Chunk) -> list[Unit]:
     return [u for u in units if u.kind == "item" or len(re.findall(r"\w+", u.text)) >= MIN_WORDS]
 
 
-CLAUSE_BREAK = re.compile(r"\s[-–—]\s|;\s|:\s|,\s(?=(?:and|but|which|who|with|while|whilst|including|so)\b)|\s\(")
+CLAUSE_BREAK = re.compile(r"\s[-–—]\s|;\s|:\s|,\s|\s\(")
 
 
-def clauses(unit: Unit, min_words: int = 20) -> list[str]:
+def clauses(unit: Unit, min_words: int = 12) -> list[str]:
     """The clauses of a long unit, so that one relevant clause of a long sentence is
     found ("...with the aim to reduce the current reliance of consultants...")."""
     text = unit.text

@@ -62,6 +62,14 @@ class Catalog:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def index_id(self) -> str:
+        """A random id made once per catalog: names this index's collection on a shared
+        Chroma server, so two homes on one server never see (or delete) each other's vectors."""
+        import uuid
+
+        self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', ?)", (uuid.uuid4().hex[:16],))
+        return self.get_meta("index_id")
+
     def generation(self) -> int:
         """Bumped on every change, so derived indexes know when they are stale."""
         return int(self.get_meta("generation", "0"))
@@ -132,6 +140,12 @@ class Catalog:
     def count_chunks(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def councils(self) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT council FROM documents WHERE council != '' ORDER BY council")
+    def councils(self, kinds: list[str] | None = None) -> list[str]:
+        """Councils with documents (of these kinds, if given)."""
+        if kinds:
+            rows = self.db.execute(
+                f"SELECT DISTINCT council FROM documents WHERE council != '' AND kind IN ({','.join('?' * len(kinds))}) "
+                "ORDER BY council", kinds)
+        else:
+            rows = self.db.execute("SELECT DISTINCT council FROM documents WHERE council != '' ORDER BY council")
         return [r[0] for r in rows]
