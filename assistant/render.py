@@ -51,6 +51,8 @@ def answer(console: Console, result: Answer, show_sources: bool = True) -> None:
     if result.unsupported:
         console.print(Text(f"{len(result.unsupported)} sentence(s) were removed: no cited passage supports them.",
                            style="yellow"))
+        for sentence in result.unsupported:
+            console.print(Text(f"  ✗ unsupported: {tidy(sentence, 300)}", style="yellow"))
     if show_sources and result.citations:
         console.print()
         console.print(Text("Sources", style="bold underline"))
@@ -77,7 +79,7 @@ def hits(console: Console, found: list[SearchHit]) -> None:
         console.print(head)
         if c.section:
             console.print(Text(f"   § {tidy(c.section, 100)}", style="dim"))
-        console.print(f"   {tidy(c.text, 320)}")
+        console.print(Text(f"   {tidy(c.text, 320)}"))  # document text is never rich markup
         console.print(Text(f"   id {c.id}", style="dim"))
 
 
@@ -90,8 +92,8 @@ def sources(console: Console, documents: list[Document]) -> None:
     for column in ("Council", "Kind", "Title", "Date", "Pages", "Chunks", "File"):
         table.add_column(column, overflow="fold")
     for d in documents:
-        table.add_row(d.council or "—", d.kind, d.title, d.date or "—", str(d.pages), str(d.chunks),
-                      Path(d.source).name)
+        table.add_row(*map(Text, (d.council or "—", d.kind, d.title, d.date or "—", str(d.pages), str(d.chunks),
+                                  Path(d.source).name)))
     console.print(table)
 
 
@@ -102,9 +104,9 @@ def ingest_report(console: Console, results) -> None:
     colours = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "red"}
     for r in results:
         d = r.document
-        table.add_row(Text(r.status, style=colours.get(r.status, "")), Path(r.path).name,
-                      str(r.chunks) if d else "", d.council if d else "", d.kind if d else "",
-                      d.title if d else "")
+        table.add_row(Text(r.status, style=colours.get(r.status, "")),
+                      *map(Text, (Path(r.path).name, str(r.chunks) if d else "", d.council if d else "",
+                                  d.kind if d else "", d.title if d else "")))
     console.print(table)
     for r in results:
         if r.status == "failed":

@@ -2,7 +2,7 @@
 variables (ASSISTANT_*, OPENAI_*, AZURE_OPENAI_*), a TOML file, and defaults.
 
 The TOML file is ``$ASSISTANT_CONFIG`` or ``<home>/config.toml``; its keys are the field
-names below (e.g. ``llm = "openai"``, ``model = "gpt-4o-mini"``).
+names below (e.g. ``llm = "openai"``, ``model = "gpt-4.1-mini"``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from assistant.errors import UserError
 
@@ -43,7 +43,7 @@ class Settings(BaseModel):
     guidance_file: Path | None = None  # None: the shipped productivity-plans-2024.toml
     # Generation
     llm: str = "extractive"  # extractive | openai | azure
-    model: str = "gpt-4o-mini"
+    model: str = "gpt-4.1-mini"  # a current small OpenAI model; any name the server knows
     temperature: float = 0.0
     request_timeout: float = 60.0
     max_retries: int = 2
@@ -98,5 +98,6 @@ def load_settings(home: Path | str | None = None, **overrides) -> Settings:
     values["home"] = home_path
     try:
         return Settings(**values)
-    except Exception as exc:  # pydantic.ValidationError: name the source of the bad value
-        raise UserError(f"invalid setting ({config_path} or ASSISTANT_* variables): {exc}") from exc
+    except ValidationError as exc:  # name the source and the setting, never the value: it may be a key
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
+        raise UserError(f"invalid setting ({config_path} or ASSISTANT_* variables): {problems}") from None
