@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,11 @@ class LexicalIndex:
         self.document_id = np.array(attrs["document_id"], dtype=object)
         self.themes = np.array(attrs["themes"], dtype=np.int64)  # bit t set: theme t
 
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """Chunk id -> its row in the attribute arrays."""
+        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+
     # --- build / load -------------------------------------------------------------
     @classmethod
     def build(cls, chunks: list[Chunk], generation: int) -> "LexicalIndex":
@@ -50,7 +56,7 @@ class LexicalIndex:
             "council": [c.council for c in chunks],
             "kind": [c.kind for c in chunks],
             "document_id": [c.document_id for c in chunks],
-            "themes": [sum(1 << t for t in c.themes) for c in chunks],
+            "themes": [sum(1 << t for t in set(c.themes)) for c in chunks],
         }
         return cls(retriever if chunks else None, [c.id for c in chunks], attrs, generation)
 
@@ -66,11 +72,13 @@ class LexicalIndex:
             "council": self.council.tolist(), "kind": self.kind.tolist(),
             "document_id": self.document_id.tolist(), "themes": self.themes.tolist()}}
         (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
-        tmp = index_dir / (POINTER + ".tmp")
+        # A search that finds the saved copy stale saves its own, maybe while an ingest saves
+        # a newer one: each writes its own temporary pointer and removes only older copies.
+        tmp = index_dir / f"{POINTER}.{os.getpid()}.tmp"
         tmp.write_text(target.name, encoding="utf-8")
         os.replace(tmp, index_dir / POINTER)
-        for old in index_dir.glob("bm25-*"):
-            if old != target:
+        for old in index_dir.glob("bm25-*-*"):
+            if old != target and int(old.name.split("-")[1]) <= self.generation:
                 shutil.rmtree(old, ignore_errors=True)
 
     @classmethod

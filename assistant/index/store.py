@@ -4,12 +4,14 @@ embedding function is never used (it downloads a model and fails offline)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.errors import BackendUnavailable
 from assistant.models import Chunk, Filters
 
 COLLECTION = "plan_assistant_chunks"
+START_SERVER = "chroma run --path DIR --host 127.0.0.1 --port N"
 
 
 def chunk_metadata(chunk: Chunk) -> dict:
@@ -65,6 +67,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.url = url
         if url:
             from urllib.parse import urlparse
 
@@ -75,47 +78,81 @@ class ChromaStore:
                 self.client.heartbeat()
             except Exception as exc:  # noqa: BLE001 - connection errors vary by transport
                 raise BackendUnavailable(f"cannot reach the Chroma server at {url} ({type(exc).__name__}). "
-                                         "Start it with: chroma run --path DIR --host 127.0.0.1 --port N") from exc
+                                         f"Start it with: {START_SERVER}") from exc
             self.location = url
         else:
             assert path is not None
             path.mkdir(parents=True, exist_ok=True)
             self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             self.location = str(path)
-        self.collection = self.client.get_or_create_collection(
-            collection, embedding_function=_NoDefaultEmbedding(), metadata={"hnsw:space": "cosine"})
+        with self._server():
+            self.collection = self.client.get_or_create_collection(
+                collection, embedding_function=_NoDefaultEmbedding(), metadata={"hnsw:space": "cosine"})
+
+    @contextmanager
+    def _server(self):
+        """A server that goes away mid-command is a backend failure (exit 3), not a crash."""
+        try:
+            yield
+        except Exception as exc:
+            import httpx
+
+            if self.url and isinstance(exc, httpx.TransportError):
+                raise BackendUnavailable(f"lost the Chroma server at {self.url} ({type(exc).__name__}). Check it "
+                                         f"is running (start it with: {START_SERVER}) and run the command again.") from exc
+            raise
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         batch = 1000
-        for start in range(0, len(chunks), batch):
-            part = chunks[start:start + batch]
-            self.collection.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[start:start + batch],
-                metadatas=[chunk_metadata(c) for c in part],
-            )
+        with self._server():
+            for start in range(0, len(chunks), batch):
+                part = chunks[start:start + batch]
+                self.collection.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[start:start + batch],
+                    metadatas=[chunk_metadata(c) for c in part],
+                )
 
     def delete(self, ids: list[str]) -> None:
-        for start in range(0, len(ids), 1000):
-            self.collection.delete(ids=ids[start:start + 1000])
+        with self._server():
+            for start in range(0, len(ids), 1000):
+                self.collection.delete(ids=ids[start:start + 1000])
 
     def ids(self) -> set[str]:
         found: set[str] = set()
         offset = 0
-        while True:
-            page = self.collection.get(include=[], limit=5000, offset=offset)
-            found.update(page["ids"])
-            if len(page["ids"]) < 5000:
-                return found
-            offset += 5000
+        with self._server():
+            while True:
+                page = self.collection.get(include=[], limit=5000, offset=offset)
+                found.update(page["ids"])
+                if len(page["ids"]) < 5000:
+                    return found
+                offset += 5000
 
     def count(self) -> int:
-        return self.collection.count()
+        with self._server():
+            return self.collection.count()
+
+    def nearest_among(self, vector: list[float], ids: list[str], k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the ``k`` chunks among ``ids`` nearest the vector,
+        best first, by comparing with each (exact)."""
+        import numpy as np
+
+        with self._server():
+            found = self.collection.get(ids=ids, include=["embeddings"])
+        if not found["ids"]:
+            return []
+        matrix = np.asarray(found["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        scores = matrix @ query / np.clip(np.linalg.norm(matrix, axis=1) * np.linalg.norm(query), 1e-12, None)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(found["ids"][i], float(scores[i])) for i in top]
 
     def query(self, vector: list[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
-        result = self.collection.query(query_embeddings=[vector], n_results=k, where=where_clause(filters),
-                                       include=["distances"])
+        with self._server():
+            result = self.collection.query(query_embeddings=[vector], n_results=k, where=where_clause(filters),
+                                           include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]

@@ -84,6 +84,9 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
             embedder = index.embedder
             if not index.catalog.get_meta("embedder"):
                 index.catalog.set_meta("embedder", embedder_name(embedder))
+            if not index.catalog.documents():
+                # every document will be chunked by this version: after a crash, the rerun skips those done
+                index.catalog.set_meta("chunker", CHUNKER_VERSION)
             reconcile(index)
             progress.start(len(items))
             for item in items:
