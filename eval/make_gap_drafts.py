@@ -1,0 +1,130 @@
+"""Build the labelled gap-check drafts in eval/datasets/gaps/ from the seeds, and their
+labels in eval/datasets/gaps.jsonl.
+
+  .venv/bin/python eval/make_gap_drafts.py
+
+Writes, from Redditch's published plan (the seed's "Appendix A"):
+  redditch-plan.txt               the plan as submitted (all four themes)
+  redditch-plan-no-theme-N.txt    the same plan with theme N's section cut out (N = 1..4)
+  redditch-report.txt             the whole committee report with the plan appended
+and, from the hand-written paraphrase of it (redditch-paraphrase.md, different words and
+headings), redditch-paraphrase-no-theme-N.md. Blaby's cover report is used as it ships;
+anytown-plan.md (a fictional council's plan with questions left out on purpose) and
+one-paragraph.txt are hand-written. Deterministic: running it twice changes nothing.
+
+Labels: a status per theme, and per question only where we are confident; a question
+left out is fair either way (e.g. touched on under another theme, or thin).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "eval" / "datasets" / "gaps"
+REDDITCH_SEED = REPO / "corpus" / "documents" / "redditch-productivity-plan-2024.txt"
+APPENDIX = "Appendix A – Redditch Productivity Plan"
+
+
+def split_sections(text: str, heading: re.Pattern) -> tuple[str, dict[int, str]]:
+    """(text before the first theme heading, {theme number: its section with heading})."""
+    marks = [(int(m.group(1)), m.start()) for m in heading.finditer(text)]
+    numbers = [n for n, _ in marks]
+    if numbers != [1, 2, 3, 4]:
+        raise SystemExit(f"expected theme headings 1-4 in order, found {numbers}")
+    sections = {}
+    for i, (number, start) in enumerate(marks):
+        end = marks[i + 1][1] if i + 1 < len(marks) else len(text)
+        sections[number] = text[start:end]
+    return text[:marks[0][1]], sections
+
+
+def write(name: str, text: str) -> None:
+    (OUT / name).write_text(text.rstrip() + "\n", encoding="utf-8")
+    print(f"wrote {OUT.relative_to(REPO) / name} ({len(text.split())} words)")
+
+
+def variants(stem: str, suffix: str, text: str, heading: re.Pattern) -> None:
+    before, sections = split_sections(text, heading)
+    for removed in range(1, 5):
+        kept = "".join(sections[n] for n in range(1, 5) if n != removed)
+        write(f"{stem}-no-theme-{removed}{suffix}", before + kept)
+
+
+C, P, M = "covered", "partial", "missing"
+# Redditch's plan, read question by question (1.3 and 3.6 are arguable, so unlabelled).
+REDDITCH = {"1.1": C, "1.2": C, "1.4": C, "1.5": C, "1.6": C, "1.7": C, "1.8": C,
+            "2.1": C, "2.2": C, "2.3": C, "2.4": C, "2.5": C,
+            "3.1": C, "3.2": C, "3.3": C, "3.4": C, "3.5": M,  # no word on EDI spend
+            "4.1": C, "4.2": C, "4.3": C}
+# With theme N's section cut out: the questions answered only there are missing; the ones
+# touched on under another theme are unlabelled, except those plainly answered there: partial.
+ONLY_IN = {1: ["1.1", "1.7"], 2: ["2.3"], 3: ["3.5"], 4: ["4.3"]}
+TOUCHED_ELSEWHERE = {1: ["1.2", "1.4", "1.5", "1.6", "1.8"], 2: ["2.1", "2.2", "2.4", "2.5"],
+                     3: ["3.1", "3.2", "3.3", "3.4"], 4: ["4.1", "4.2"]}
+PARTIAL_ELSEWHERE = {
+    "redditch-plan": {1: ["1.2"], 2: ["2.1", "2.2", "2.4", "2.5"], 3: ["3.1", "3.3", "3.4"]},
+    "redditch-paraphrase": {1: ["1.2"], 2: ["2.2"], 3: ["3.3"]},
+}
+
+
+def labels() -> list[dict]:
+    cases = []
+
+    def add(case_id, draft, council, themes, questions, checks, note):
+        cases.append({"id": case_id, "draft": draft, "council": council, "themes": themes,
+                      "questions": questions, "checks": checks, "note": note})
+
+    for stem, ext, label in (("redditch-plan", "txt", "Redditch's published plan (Appendix A)"),
+                             ("redditch-paraphrase", "md", "a hand-written paraphrase of Redditch's plan")):
+        add(stem, f"gaps/{stem}.{ext}", "Redditch", {str(t): C for t in range(1, 5)}, dict(REDDITCH),
+            {"theme3-spend": False, "milestones": True, "oversight": False, "all-themes": True},
+            f"{label}: all four themes answered; no EDI spend (3.5)")
+        for removed in range(1, 5):
+            questions = {q: s for q, s in REDDITCH.items() if not q.startswith(f"{removed}.")}
+            questions.update({q: M for q in ONLY_IN[removed]})
+            for q in TOUCHED_ELSEWHERE[removed]:
+                questions.pop(q, None)
+            questions.update({q: P for q in PARTIAL_ELSEWHERE[stem].get(removed, [])})
+            add(f"{stem}-no-theme-{removed}", f"gaps/{stem}-no-theme-{removed}.{ext}", "Redditch",
+                {str(t): (M if t == removed else C) for t in range(1, 5)}, questions, {"all-themes": False},
+                f"{label} with theme {removed}'s section cut out")
+    add("redditch-report", "gaps/redditch-report.txt", "Redditch", {str(t): C for t in range(1, 5)}, dict(REDDITCH),
+        {"length": False, "oversight": True, "all-themes": True},
+        "the whole Executive report with the plan as its appendix (too long for the 3-4 pages)")
+    add("blaby-cover-report", "../../corpus/documents/blaby-cabinet-executive-report-2024-06-24.txt", "Blaby",
+        {"1": M, "2": M, "3": M}, {q: M for q in [*REDDITCH, "1.3", "3.6"] if q != "4.1"},
+        {"length": False, "theme3-spend": False, "milestones": False, "oversight": True, "all-themes": False},
+        "a cover report: names the four areas and three barriers (4.1), answers nothing else")
+    add("anytown-plan", "gaps/anytown-plan.md", None, {str(t): C for t in range(1, 5)},
+        {"1.1": C, "1.2": C, "1.3": C, "1.4": C, "1.5": M, "1.7": C, "1.8": M,
+         "2.1": C, "2.2": M, "2.3": C, "2.4": M, "2.5": C,
+         "3.1": C, "3.2": C, "3.3": C, "3.5": C, "3.6": C, "4.1": C, "4.3": C},
+        {"length": False, "theme3-spend": True, "milestones": True, "oversight": True, "all-themes": True},
+        "a fictional council's short plan in its own words and headings; some questions left out on purpose")
+    add("one-paragraph", "gaps/one-paragraph.txt", None, {"1": P, "2": M, "3": M, "4": M},
+        {q: M for q in [*REDDITCH, "1.3"] if q != "1.1"},  # 1.1 and 3.6: its shared management
+        {"length": False, "theme3-spend": False, "milestones": False, "all-themes": False},
+        "a one-paragraph draft: most questions missing")
+    return cases
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = REDDITCH_SEED.read_text(encoding="utf-8")
+    plan = report[report.index(APPENDIX):]
+    write("redditch-plan.txt", plan)
+    write("redditch-report.txt", report)
+    variants("redditch-plan", ".txt", plan, re.compile(r"^([1-4])\. ", re.MULTILINE))
+    paraphrase = (OUT / "redditch-paraphrase.md").read_text(encoding="utf-8")
+    variants("redditch-paraphrase", ".md", paraphrase, re.compile(r"^## Part ([1-4])\b", re.MULTILINE))
+    cases = labels()
+    out = OUT.parent / "gaps.jsonl"
+    out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+    print(f"wrote {out.relative_to(REPO)} ({len(cases)} labelled drafts)")
+
+
+if __name__ == "__main__":
+    main()
