@@ -4,14 +4,17 @@ says plainly what was searched."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.models import KINDS, Answer, Filters, SearchHit
-from assistant.question import QuestionAnalysis, analyse, council_key_words
+from assistant.question import QuestionAnalysis, analyse
 
 K = 10
+QUANTITY = re.compile(r"\b(how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b",
+                      re.IGNORECASE)
 K_ACROSS = 30
-K_PER_COUNCIL = 4
+K_PER_COUNCIL = 6
 PER_COUNCIL_LIMIT = 40
 
 
@@ -66,7 +69,7 @@ def search_each_council(index, question: str, filters: Filters, expansions: list
             if hit.chunk.id not in seen:
                 seen.add(hit.chunk.id)
                 hits.append(hit)
-    return hits
+    return sorted(hits, key=lambda h: -h.score)
 
 
 def describe_filters(filters: Filters) -> str:
@@ -121,6 +124,18 @@ def refusal(retrieval: Retrieval, backend: str, reason: str = "") -> Answer:
                   filters=retrieval.filters, searched=retrieval.searched)
 
 
+NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                          r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
+NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
+
+
+def states_quantity(text: str) -> bool:
+    from assistant.generate.judge import figures
+
+    text = NUMBERING.sub("", text)
+    return bool(figures(text) or NUMBER_WORDS.search(text))
+
+
 def guidance_wordings(settings) -> list[str]:
     """The guidance's own words (theme wordings and questions), to spot plans echoing them."""
     from assistant.guidance import load_guidance
@@ -130,14 +145,19 @@ def guidance_wordings(settings) -> list[str]:
 
 
 def answer_extractive(index, retrieval: Retrieval) -> Answer:
-    from assistant.generate.extractive import answerable, compose, score_units, select_points
+    from assistant.generate.extractive import answerable, compose, content_stems, score_units, select_points
 
     analysis = retrieval.analysis
     if analysis.unknown_names or not retrieval.hits:
         return refusal(retrieval, "extractive")
-    ignore = {w for c in analysis.councils for w in council_key_words(c)} | {"guidance", "theme", "letter"}
+    # the names of the councils asked about say who, not what: they are not topic words
+    ignore = {w.lower() for c in analysis.councils for w in re.findall(r"[A-Za-z]+", c)} | {"guidance", "theme", "letter"}
     scored = score_units(retrieval.question, retrieval.hits, index.embedder, ignore, retrieval.expansions,
                          guidance_wordings(index.settings), idf=index.lexical.idf)
+    if QUANTITY.search(retrieval.question):
+        # "how much / how many" is answered by a figure, in a sentence that names what it counts
+        asked = content_stems(retrieval.question, ignore)
+        scored = [s for s in scored if states_quantity(s.unit.text) and asked & content_stems(s.unit.text)]
     if not any(answerable(s) for s in scored):
         return refusal(retrieval, "extractive")
     points = select_points(scored, retrieval.across)

@@ -14,9 +14,15 @@ from assistant.models import KINDS, Filters
 
 COUNCIL_TYPE_WORDS = {"borough", "district", "county", "city", "metropolitan", "council", "unitary", "town",
                       "parish", "of", "the", "and", "royal", "london", "unnamed", "government"}
+# A question about what councils did or said, as opposed to one that merely mentions
+# councils ("What spending did the statement say councils should cut?" is about guidance).
 PEER_WORDS = re.compile(
-    r"\b(peers?|other councils|others|councils|authorities|which council|each council|every council|"
-    r"compare|comparison|across|sector|all councils)\b", re.IGNORECASE)
+    r"\b(peers?|peer councils|other councils|other authorities|others|which councils?|which authorities|"
+    r"each council|every council|all councils|councils'|across councils|compare|comparison|"
+    r"(?:do|did|have|had|are|were|can) (?:the |other |peer |most |many |some )?(?:councils|authorities)|"
+    r"(?:councils|authorities) (?:cite|cited|say|said|mention|mentioned|use|used|using|report|reported|describe|"
+    r"described|measure|measured|do|did|plan|planned|highlight|highlighted|include|included|have|are))\b",
+    re.IGNORECASE)
 GUIDANCE_WORDS = re.compile(
     r"\b(guidance|the letter|minister'?s? letter|prompting questions?|what (?:does|did) (?:the )?government ask|"
     r"government asks?|asked councils)\b", re.IGNORECASE)

@@ -21,7 +21,7 @@ from assistant.generate.sentences import Unit, clauses, is_lead_in, split_units
 from assistant.models import Citation, SearchHit
 
 MIN_SCORE = 0.36
-RELATIVE = 0.75
+RELATIVE = 0.70
 ACROSS_RELATIVE = 0.75  # a council's best point against the best of all
 ANSWER_SEMANTIC = 0.62  # a point this close in meaning answers on its own
 ANSWER_SUPPORTED = 0.40  # ...or this close, with ANSWER_LEXICAL of the question's content words
