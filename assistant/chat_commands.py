@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.errors import UserError
+from assistant.files import write_text_atomically
 from assistant.models import KINDS
 from assistant.render import tidy
 
@@ -165,10 +166,7 @@ def save(session, arg: str) -> None:
     path = output_path(arg, "/save")
     if not session.turns:
         raise UserError("nothing to save yet: ask a question first.")
-    try:
-        path.write_text(transcript(session), encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}. Choose another file.") from exc
+    write_text_atomically(path, transcript(session), "the transcript")
     session.console.print(Text(f"Saved {len(session.turns)} answer(s) with their sources to {path}", style="green"))
 
 

@@ -11,6 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from assistant.files import write_text_atomically
+from assistant.progress import StepProgress
+
 app = typer.Typer(
     name="assistant",
     help="Plan Assistant: ask, draft and gap-check councils' Productivity Plans, every claim cited.\n\n"
@@ -132,8 +135,12 @@ def ingest(
         raise UserError("nothing to ingest. Give files or folders, --manifest FILE.toml, or --shipped.")
 
     console = _console(stderr=True)
-    results = run_ingest(settings, items, progress=_ProgressBar(console, enabled=not as_json),
-                         lock_wait=lambda msg: console.print(msg, style="yellow", markup=False))
+    bar = StepProgress(console, "Indexing", enabled=not as_json)
+    try:
+        results = run_ingest(settings, items, progress=bar,
+                             lock_wait=lambda msg: console.print(msg, style="yellow", markup=False))
+    finally:
+        bar.stop()
     failed = [r for r in results if r.status == "failed"]
     if as_json:
         _print_json({"home": str(settings.home), "results": [r.as_dict() for r in results],
@@ -147,35 +154,6 @@ def ingest(
         out.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" · index: {settings.home}")
     if failed:
         raise typer.Exit(2)
-
-
-class _ProgressBar:
-    """Ingest progress as a rich bar on stderr (hidden for --json and when not a terminal)."""
-
-    def __init__(self, console, enabled: bool):
-        self.console, self.enabled, self.bar = console, enabled, None
-
-    def start(self, files: int) -> None:
-        if not self.enabled:
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("[bold]Indexing[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=self.console, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("", total=files)
-
-    def file(self, path: Path) -> None:
-        if self.bar:
-            from rich.markup import escape
-
-            self.bar.update(self.task, description=escape(path.name[:50]))
-
-    def advance(self) -> None:
-        if self.bar:
-            self.bar.advance(self.task)
-            if self.bar.finished:
-                self.bar.stop()
 
 
 # --- sources / search / ask --------------------------------------------------------------
@@ -362,7 +340,7 @@ def draft_command(
     if out is not None:
         output_format(out)  # a bad --out fails before any work
     settings = ctx.obj.settings(llm=llm, model=model, openai_base_url=base_url)
-    progress = _DraftProgress(_console(stderr=True), enabled=not as_json)
+    progress = StepProgress(_console(stderr=True), "Drafting", enabled=not as_json)
     try:
         result = draft(settings, council, theme, progress=progress)
     finally:
@@ -380,30 +358,6 @@ def draft_command(
     else:
         console.print(f"Draft written to [bold]{out}[/] ({result.words:,} words, {len(result.citations)} citations).")
     console.print(f"Summary: {result.summary.line(result.council)} · backend: {result.backend}")
-
-
-class _DraftProgress:
-    """A rich bar on stderr over the prompting questions (hidden for --json)."""
-
-    def __init__(self, console, enabled: bool):
-        self.console, self.enabled, self.bar = console, enabled, None
-
-    def start(self, total: int) -> None:
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("[bold]Drafting[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=self.console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-
-    def advance(self, description: str) -> None:
-        if self.bar:
-            self.bar.update(self.task, description=description, advance=1)
-
-    def stop(self) -> None:
-        if self.bar:
-            self.bar.stop()
 
 
 # --- eval --------------------------------------------------------------------------------
@@ -445,7 +399,7 @@ def eval_command(
 
     limits_file = thresholds or default_results_dir().parent / "thresholds.toml"
     limits = report.load_thresholds(limits_file) if thresholds or limits_file.is_file() else None
-    bar = _EvalProgress(_console(stderr=True), enabled=not as_json)
+    bar = StepProgress(_console(stderr=True), "Evaluating", enabled=not as_json)
     try:
         result = run(dataset, out, judge, llm, progress=bar.update, model=model, openai_base_url=base_url)
     finally:
@@ -458,29 +412,6 @@ def eval_command(
     console = _console()
     report.table(console, result, limits)
     console.print(f"Results: {json_path} · report: {md_path}")
-
-
-class _EvalProgress:
-    """A rich bar on stderr over the questions (hidden for --json)."""
-
-    def __init__(self, console, enabled: bool):
-        self.console, self.enabled, self.bar, self.task = console, enabled, None, None
-
-    def update(self, done: int, total: int, label: str) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("[bold]Evaluating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=self.console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, total=total, description=label[:40])
-
-    def stop(self) -> None:
-        if self.bar:
-            self.bar.stop()
 
 
 # --- gaps --------------------------------------------------------------------------------
@@ -510,7 +441,7 @@ def gaps_command(
     if out is not None and out.suffix.lower() not in (".md", ".markdown", ".json"):
         raise UserError(f"{out}: --out writes Markdown (.md) or JSON (.json). Give a file name ending in one of them.")
     settings = ctx.obj.settings(model=model)
-    bar = _GapsProgress(_console(stderr=True), enabled=not as_json)
+    bar = StepProgress(_console(stderr=True), "Checking", enabled=not as_json)
     try:
         report = check(settings, draft, council=council, llm=llm, progress=bar.update)
     finally:
@@ -518,7 +449,7 @@ def gaps_command(
     if out is not None:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" \
             if out.suffix.lower() == ".json" else gaps_report.markdown(report)
-        _write_whole(out, text)
+        write_text_atomically(out, text, "the report")
     if as_json:
         _print_json({**report.to_json(), "out": str(out) if out else None})
         return
@@ -526,43 +457,6 @@ def gaps_command(
     gaps_report.terminal(console, report)
     if out is not None:
         console.print(f"Report written to [bold]{out}[/].")
-
-
-class _GapsProgress:
-    """A rich bar on stderr over the prompting questions (hidden for --json)."""
-
-    def __init__(self, console, enabled: bool):
-        self.console, self.enabled, self.bar, self.task = console, enabled, None, None
-
-    def update(self, done: int, total: int, label: str) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("[bold]Checking[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=self.console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, total=total, description=label)
-
-    def stop(self) -> None:
-        if self.bar:
-            self.bar.stop()
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file: never half a file."""
-    from assistant.errors import UserError
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write the report ({exc.strerror}). Check the folder exists and is writable.") \
-            from exc
 
 
 # --- entry point -----------------------------------------------------------------------

@@ -20,7 +20,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
 from assistant.errors import UserError
@@ -157,26 +156,6 @@ class SectionEvidence:
     @property
     def ids(self) -> list[str]:
         return [q.id for q in self.questions]
-
-
-class CachedEmbeddings(Embeddings):
-    """The index's embedder, remembering vectors: questions of a theme share passages."""
-
-    def __init__(self, inner: Embeddings):
-        self.inner, self.vectors = inner, {}
-        self.name = getattr(inner, "name", type(inner).__name__)
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
-        if missing:
-            self.vectors.update(zip(missing, self.inner.embed_documents(missing)))
-        return [self.vectors[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        key = "\0query\0" + text
-        if key not in self.vectors:
-            self.vectors[key] = self.inner.embed_query(text)
-        return self.vectors[key]
 
 
 # --- retrieval: own first, then peers ---------------------------------------------------------
@@ -466,7 +445,7 @@ def draft(settings, council: str, theme: str = "all", backend: str | None = None
         questions = [q for n in numbers for q in guidance.theme(n).questions]
         if progress:
             progress.start(len(questions) * (1 if backend == "extractive" else 2))
-        embedder = CachedEmbeddings(index.embedder)
+        embedder = index.embedder  # remembers vectors: questions of a theme share passages
         sections = gather_evidence(index, guidance, council, questions, embedder, progress,
                                    peers_always=backend != "extractive")
     finally:

@@ -6,11 +6,11 @@ a failure never leaves half a file (nor destroys the previous version)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from assistant.draft import Draft
 from assistant.errors import UserError
+from assistant.files import write_atomically, write_text_atomically
 from assistant.models import Citation
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".docx": "docx"}
@@ -158,33 +158,14 @@ def to_docx(draft: Draft):
 
 
 # --- writing -------------------------------------------------------------------------------
-def write_atomically(path: Path, write) -> None:
-    """``write(temp_path)`` fills a temporary file beside ``path``, which then replaces it."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        write(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def write_draft(draft: Draft, path: Path) -> str:
     """Write the draft as .md or .docx (by suffix); returns the format written."""
     path = Path(path)
     fmt = output_format(path)
-    try:
-        if fmt == "docx":
-            document = to_docx(draft)
-            write_atomically(path, lambda temp: document.save(str(temp)))
-        else:
-            text = to_markdown(draft)
-            write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
-    except PermissionError as exc:
-        raise UserError(f"{path}: cannot write here ({exc.strerror}). Choose another --out, or close the file "
-                        "if Word has it open.") from exc
-    except OSError as exc:
-        raise UserError(f"{path}: could not write the draft ({exc.strerror or exc}). Check the disk and folder.") from exc
+    if fmt == "docx":
+        document = to_docx(draft)
+        write_atomically(path, lambda temp: document.save(str(temp)), "the draft")
+    else:
+        write_text_atomically(path, to_markdown(draft), "the draft")
     return fmt
 

@@ -146,30 +146,6 @@ class GapReport(BaseModel):
 
 
 # --- scoring the draft ----------------------------------------------------------------------
-class MemoEmbeddings:
-    """An embedder that remembers what it has embedded, for the life of the process: the
-    guidance's questions, the peers' passages and a re-checked draft's sentences recur."""
-
-    MEMORY: dict[str, dict] = {}  # embedder name -> text -> vector
-    LIMIT = 50_000
-
-    def __init__(self, embedder):
-        self.embedder = embedder
-        self.name = getattr(embedder, "name", type(embedder).__name__)
-        self.memory = self.MEMORY.setdefault(self.name, {})
-
-    def embed_documents(self, texts: list[str]) -> list:
-        todo = list(dict.fromkeys(t for t in texts if t not in self.memory))
-        if todo:
-            if len(self.memory) + len(todo) > self.LIMIT:
-                self.memory.clear()
-            self.memory.update(zip(todo, self.embedder.embed_documents(todo)))
-        return [self.memory[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
-
-
 STOP_WORDS = {"you", "your", "we", "our", "us", "council", "councils"}
 
 
@@ -445,8 +421,7 @@ def check(settings, draft: Path, council: str | None = None, llm: str | None = N
 
     main = open_index(settings)
     try:
-        embedder = MemoEmbeddings(main.embedder)
-        main.embedder = embedder  # peers' searches reuse what it remembers
+        embedder = main.embedder  # remembers vectors; peers' searches reuse them
         own = _own_council(council, main.catalog.councils())
         with tempfile.TemporaryDirectory(prefix="plan-assistant-gaps-") as tmp:
             tick(0, total, "indexing the draft")

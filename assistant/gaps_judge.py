@@ -77,18 +77,10 @@ class LlmJudge:
 
 
 def passages_block(chunks) -> str:
-    """The draft's passages as numbered, delimited data; a passage cannot close its own
-    delimiter and pose as the prompt."""
-    import html
+    """The draft's passages as numbered, delimited data."""
+    from assistant.generate.chat import delimit
 
-    blocks = []
-    for n, chunk in enumerate(chunks, start=1):
-        attrs = f'n="{n}" page="{chunk.page}"'
-        if chunk.section:
-            attrs += f' section="{html.escape(chunk.section, quote=True)}"'
-        text = re.sub(r"<(/?)(passages?)\b", r"‹\1\2", chunk.text, flags=re.IGNORECASE)
-        blocks.append(f"<passage {attrs}>\n{text}\n</passage>")
-    return "\n".join(blocks)
+    return delimit(chunks, "passage")
 
 
 def parse_verdict(reply: str, passages: int):

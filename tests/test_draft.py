@@ -270,7 +270,8 @@ def test_empty_index_says_what_to_ingest(cli, home):
 
 
 def test_a_failed_write_leaves_the_previous_file_whole(tmp_path):
-    from assistant.export import write_atomically
+    from assistant.errors import UserError
+    from assistant.files import write_atomically
 
     target = tmp_path / "plan.md"
     target.write_text("the officer's edited draft", encoding="utf-8")
@@ -279,7 +280,7 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path):
         temp.write_text("# half a dra", encoding="utf-8")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="could not write"):
         write_atomically(target, fails_half_way)
     assert target.read_text(encoding="utf-8") == "the officer's edited draft"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.md"]

@@ -20,9 +20,9 @@ class OfflineJudge:
     name = "offline"
 
     def __init__(self, embedder):
-        from assistant.generate.citations import _MemoEmbedder  # embeds each passage once per run
+        from assistant.index.vector_cache import cached  # embeds each passage once per run
 
-        self.embedder = _MemoEmbedder(embedder)
+        self.embedder = cached(embedder)
         self.memo: dict = {}
 
     def supports(self, claim: str, passages: list[str]) -> bool:

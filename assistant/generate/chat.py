@@ -138,18 +138,22 @@ def backend_errors(settings, backend: str):
 def format_context(hits: list[SearchHit], start: int = 1) -> str:
     """The passages as numbered, delimited data: <document n="1" title=... page=...>text</document>,
     numbered from ``start``."""
+    return delimit([h.chunk for h in hits], "document", ("title", "council", "kind"), start)
+
+
+def delimit(chunks, tag: str, fields: tuple[str, ...] = (), start: int = 1) -> str:
+    """Chunks as numbered data inside <tag n=.. page=..> ... </tag>, with the named fields
+    as attributes; a passage cannot close its own delimiter and pose as the prompt."""
     def attr(value) -> str:
         return html.escape(str(value), quote=True)
 
     blocks = []
-    for n, hit in enumerate(hits, start=start):
-        c = hit.chunk
-        attrs = f'n="{n}" title="{attr(c.title)}" council="{attr(c.council)}" kind="{attr(c.kind)}" page="{c.page}"'
+    for n, c in enumerate(chunks, start=start):
+        attrs = f'n="{n}"' + "".join(f' {f}="{attr(getattr(c, f))}"' for f in fields) + f' page="{c.page}"'
         if c.section:
             attrs += f' section="{attr(c.section)}"'
-        # a passage cannot close its own delimiter and pose as the prompt
-        text = re.sub(r"<(/?)(documents?)\b", r"‹\1\2", c.text, flags=re.IGNORECASE)
-        blocks.append(f"<document {attrs}>\n{text}\n</document>")
+        text = re.sub(rf"<(/?)({tag}s?)\b", r"‹\1\2", c.text, flags=re.IGNORECASE)
+        blocks.append(f"<{tag} {attrs}>\n{text}\n</{tag}>")
     return "\n".join(blocks)
 
 

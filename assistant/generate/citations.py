@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.generate.judge import FIGURE, judge, strip_citations
+from assistant.index.vector_cache import cached
 from assistant.models import Citation, SearchHit
 
 NO_ANSWER = "The documents do not say."
@@ -45,22 +46,6 @@ class CitedText:
     sentences_supported: int
     reasons: list[str] = field(default_factory=list)  # why each unsupported sentence was removed
     raw: str = ""  # the model's reply as received
-
-
-class _MemoEmbedder:
-    """Embeds each text once per validation: many sentences cite the same passages."""
-
-    def __init__(self, inner):
-        self.inner, self.cache = inner, {}
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, self.inner.embed_documents(missing)))
-        return [self.cache[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
 
 
 def cited_numbers(sentence: str) -> list[int]:
@@ -138,7 +123,7 @@ def validate(reply: str, hits: list[SearchHit], embedder=None, no_answer: str = 
     """Check every sentence of ``reply`` against the passages it cites (``hits``, numbered from 1)."""
     from assistant.generate.sentences import sentence_spans
 
-    embedder = _MemoEmbedder(embedder) if embedder is not None else None
+    embedder = cached(embedder)  # many sentences cite the same passages
     numbering = _Numbering()
     lines: list[_Line] = []
     unsupported: list[str] = []

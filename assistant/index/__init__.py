@@ -22,10 +22,13 @@ class Index:
         self.catalog = Catalog(self.dir / "catalog.sqlite")
 
     def close(self) -> None:
+        if "embedder" in self.__dict__:
+            self.embedder.close()
         self.catalog.close()
 
     @cached_property
-    def embedder(self):
+    def base_embedder(self):
+        """The configured embedder, checked against the one the index was built with."""
         from assistant.index.embeddings import embedder_name, get_embedder
 
         embedder = get_embedder(self.settings)
@@ -35,6 +38,14 @@ class Index:
                             f"'{embedder_name(embedder)}' is configured. Use ASSISTANT_EMBEDDER to match, "
                             "or start a new index with --home DIR.")
         return embedder
+
+    @cached_property
+    def embedder(self):
+        """The embedder for questions and the sentences answers are scored on: cached in
+        memory and in <home>/index/vectors.sqlite (see vector_cache.py)."""
+        from assistant.index.vector_cache import CachedEmbeddings
+
+        return CachedEmbeddings(self.base_embedder, self.dir / "vectors.sqlite")
 
     @cached_property
     def store(self):

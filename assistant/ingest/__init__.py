@@ -64,7 +64,7 @@ def reconcile(index) -> int:
     missing = index.catalog.chunk_ids() - index.store.ids()
     if missing:  # the catalog lists chunks whose vectors were lost: embed them again
         chunks = list(index.catalog.chunks(sorted(missing)).values())
-        index.store.upsert(chunks, index.embedder.embed_documents([c.embedding_text() for c in chunks]))
+        index.store.upsert(chunks, index.base_embedder.embed_documents([c.embedding_text() for c in chunks]))
     return len(orphans)
 
 
@@ -81,7 +81,7 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
     with index_lock(settings.index_dir, on_wait=lock_wait):
         index = open_index(settings)
         try:
-            embedder = index.embedder
+            embedder = index.base_embedder
             if not index.catalog.get_meta("embedder"):
                 index.catalog.set_meta("embedder", embedder_name(embedder))
             if not index.catalog.documents():
@@ -131,7 +131,7 @@ def _ingest_one(index, item: IngestItem, guidance, settings) -> IngestResult:
     if not chunks:
         raise UserError(f"{item.path}: no indexable text after cleaning. Check the file opens and has text.")
     document.chunks = len(chunks)
-    vectors = index.embedder.embed_documents([c.embedding_text() for c in chunks])
+    vectors = index.base_embedder.embed_documents([c.embedding_text() for c in chunks])
     old_ids = index.catalog.chunk_ids(previous.id) if previous else set()
     index.store.upsert(chunks, vectors)
     index.catalog.replace_document(document, chunks, replaces=previous.id if previous else None)
