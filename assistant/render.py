@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
@@ -88,25 +89,30 @@ def sources(console: Console, documents: list[Document]) -> None:
         console.print(Text("The index is empty. Add documents: assistant ingest FILE... "
                            "(or the shipped corpus: assistant ingest --shipped)", style="yellow"))
         return
-    table = Table(title=f"{len(documents)} documents, {sum(d.chunks for d in documents)} chunks")
-    for column in ("Council", "Kind", "Title", "Date", "Pages", "Chunks", "File"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"{len(documents)} documents, {sum(d.chunks for d in documents)} chunks", box=box.SIMPLE_HEAD)
+    table.add_column("Document", ratio=3, overflow="fold")
+    table.add_column("Council", ratio=2, overflow="fold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Chunks", justify="right", no_wrap=True)
     for d in documents:
-        table.add_row(*map(Text, (d.council or "—", d.kind, d.title, d.date or "—", str(d.pages), str(d.chunks),
-                                  Path(d.source).name)))
+        table.add_row(Text(d.title or Path(d.source).name), Text(d.council or "—"), d.kind, d.date or "—", str(d.chunks))
     console.print(table)
 
 
 def ingest_report(console: Console, results) -> None:
-    table = Table(show_header=True)
-    for column in ("Status", "File", "Chunks", "Council", "Kind", "Title"):
-        table.add_column(column, overflow="fold")
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Document", ratio=3, overflow="fold")
+    table.add_column("Council", ratio=2, overflow="fold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Chunks", justify="right", no_wrap=True)
     colours = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "red"}
     for r in results:
         d = r.document
-        table.add_row(Text(r.status, style=colours.get(r.status, "")),
-                      *map(Text, (Path(r.path).name, str(r.chunks) if d else "", d.council if d else "",
-                                  d.kind if d else "", d.title if d else "")))
+        name = Text(d.title) if d else Text(Path(r.path).name)
+        table.add_row(Text(r.status, style=colours.get(r.status, "")), name, Text(d.council if d else ""),
+                      d.kind if d else "", str(r.chunks) if d else "")
     console.print(table)
     for r in results:
         if r.status == "failed":
