@@ -24,11 +24,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from assistant.generate.citations import MARKS, MARKS_AFTER_STOP, cited_numbers
+
 Supports = Callable[[str, list[str]], bool]
 
-MARKS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 MARKS_WITH_SPACE = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
-MARKS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 EMPHASIS = re.compile(r"\*\*|__|`")
@@ -41,20 +41,11 @@ class Statement:
     citations: list[int] = field(default_factory=list)  # the [n] numbers it carries, in order
 
 
-def _numbers(text: str) -> list[int]:
-    found: list[int] = []
-    for match in MARKS.finditer(text):
-        for part in re.split(r"[,;]", match.group(1)):
-            if int(part) not in found:
-                found.append(int(part))
-    return found
-
-
 def _statement(text: str) -> Statement | None:
     claim = re.sub(r"\s+", " ", MARKS_WITH_SPACE.sub("", EMPHASIS.sub("", text))).strip()
     if not re.search(r"\w", claim) or NO_ANSWER.search(claim):
         return None
-    return Statement(claim, _numbers(text))
+    return Statement(claim, cited_numbers(text))
 
 
 def answer_statements(answer: str) -> list[Statement]:
