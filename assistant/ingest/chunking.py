@@ -19,7 +19,7 @@ from assistant.guidance import Guidance, tag_themes
 from assistant.models import Chunk, Document, Page
 
 # Bump when chunking changes, so the next ingest re-chunks documents it would skip.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 TARGET_CHARS = 500
 MAX_CHARS = 800
 
@@ -105,7 +105,10 @@ def split_blocks(text: str) -> list[Block]:
             if lead_in and lead_in_indent >= 0 and indent <= lead_in_indent:
                 lead_in = ""  # a sibling of the item that opened the list, not one of its items
             blocks.append(Block(start, end, "item", lead_in=lead_in))
-        elif blocks and not prev_blank and blocks[-1].kind in ("para", "item") and not block_start:
+        elif blocks and blocks[-1].kind in ("para", "item") and (
+                (not prev_blank and not block_start)
+                # a sentence broken by a blank line (a page break in the source) goes on in lower case
+                or (prev_blank and stripped[:1].islower() and text[blocks[-1].end - 1] not in ".!?:;")):
             blocks[-1].end = end  # a wrapped line continues its paragraph or list item
         else:
             blocks.append(Block(start, end, "para"))
