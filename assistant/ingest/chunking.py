@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from assistant.guidance import Guidance, tag_themes
 from assistant.models import Chunk, Document, Page
 
-# Bump when chunking changes, so the next ingest re-chunks documents it would skip.
-CHUNKER_VERSION = "6"
+# Bump when loading or chunking changes, so the next ingest re-chunks documents it would skip.
+CHUNKER_VERSION = "7"
 TARGET_CHARS = 500
 MAX_CHARS = 800
 

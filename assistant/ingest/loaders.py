@@ -141,7 +141,38 @@ def _load_pdf(path: Path, raw: bytes) -> tuple[list[Page], str]:
         # pypdf signals damaged files with a wide range of exceptions
         raise UserError(f"{path}: the PDF is damaged or not a PDF ({type(exc).__name__}). "
                         "Re-export or re-download it.") from exc
-    return pages, title
+    return drop_running_lines(pages), title
+
+
+def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> list[Page]:
+    """Remove running headers and footers: a line among the first or last ``edge`` lines
+    of most pages ("Anytown Council – Productivity Plan 2024", "Page 3 of 12"), compared
+    with its digits masked. They would otherwise be quoted as if they said something."""
+    if len(pages) < 3:
+        return pages
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", line.strip().lower())
+
+    def edges(text: str) -> set[str]:
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        return {key(ln) for ln in lines[:edge] + lines[-edge:]}
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in edges(page.text):
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(3, share * len(pages))}
+    if not running:
+        return pages
+    cleaned = []
+    for page in pages:
+        lines = page.text.split("\n")
+        nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+        at_edge = set(nonblank[:edge] + nonblank[-edge:])
+        kept = [ln for i, ln in enumerate(lines) if not (i in at_edge and key(ln) in running)]
+        cleaned.append(Page(number=page.number, text="\n".join(kept)))
+    return cleaned
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
