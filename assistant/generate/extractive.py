@@ -23,6 +23,10 @@ from assistant.models import Citation, SearchHit
 MIN_SCORE = 0.36
 RELATIVE = 0.70
 ACROSS_RELATIVE = 0.75  # a council's best point against the best of all
+# ...and it must share some of the question's words, or be very close in meaning: "councils"
+# in the question makes any sentence about councils look close to the small embedder
+ACROSS_LEXICAL = 0.15
+ACROSS_SEMANTIC = 0.7
 ANSWER_SEMANTIC = 0.62  # a point this close in meaning answers on its own
 ANSWER_SUPPORTED = 0.40  # ...or this close, with ANSWER_LEXICAL of the question's content words
 ANSWER_LEXICAL = 0.40
@@ -152,7 +156,8 @@ def select_points(scored: list[ScoredUnit], across: bool) -> list[ScoredUnit]:
     top = ranked[0].score
     for s in ranked:
         # across councils, a council needs a point that answers, not far below the best
-        if group(s) not in best and (not across or (answerable(s) and s.score >= ACROSS_RELATIVE * top)):
+        if group(s) not in best and (not across or (answerable(s) and s.score >= ACROSS_RELATIVE * top
+                                                     and (s.lexical >= ACROSS_LEXICAL or s.semantic >= ACROSS_SEMANTIC))):
             best[group(s)] = s.score
     limit = MAX_POINTS_ACROSS if across else MAX_POINTS
     chosen: list[ScoredUnit] = []
