@@ -28,45 +28,43 @@ def show_filters(session) -> None:
     session.console.print(Text(f"Filters: {scope}" if scope else "No filters: searching every document.", style="dim"))
 
 
+def _set_filter(session, field: str, arg: str, parse) -> None:
+    """/council, /kind, /theme: 'off' clears the filter, a value replaces it."""
+    if arg.lower() in OFF:
+        session.filters = session.filters.model_copy(update={field: []})
+    elif arg:
+        session.filters = session.filters.model_copy(update={field: parse(arg)})
+    show_filters(session)
+
+
 def council(session, arg: str) -> None:
     from assistant.question import resolve_council
 
-    if arg.lower() in OFF:
-        session.filters = session.filters.model_copy(update={"councils": []})
-    elif arg:
-        names = [resolve_council(name, session.councils()) for name in arg.split(",") if name.strip()]
-        session.filters = session.filters.model_copy(update={"councils": names})
-    show_filters(session)
+    _set_filter(session, "councils", arg,
+                lambda a: [resolve_council(name, session.councils()) for name in a.split(",") if name.strip()])
 
 
 def kind(session, arg: str) -> None:
-    if arg.lower() in OFF:
-        session.filters = session.filters.model_copy(update={"kinds": []})
-    elif arg:
-        kinds = [k.strip().lower() for k in arg.replace(",", " ").split()]
-        for k in kinds:
-            if k not in KINDS:
-                raise UserError(f"unknown kind '{k}'. Use one of: {', '.join(KINDS)} (or /kind off).")
-        session.filters = session.filters.model_copy(update={"kinds": kinds})
-    show_filters(session)
+    from assistant.question import resolve_kinds
+
+    _set_filter(session, "kinds", arg, lambda a: resolve_kinds(a.replace(",", " ").split()))
 
 
 def theme(session, arg: str) -> None:
     from assistant.guidance import load_guidance
 
-    if arg.lower() in OFF:
-        session.filters = session.filters.model_copy(update={"themes": []})
-    elif arg:
+    def parse(a: str) -> list[int]:
         known = [t.number for t in load_guidance(session.settings.guidance_path()).themes]
         try:
-            themes = [int(t) for t in arg.replace(",", " ").split()]
+            themes = [int(t) for t in a.replace(",", " ").split()]
         except ValueError:
-            raise UserError(f"/theme takes theme numbers ({', '.join(map(str, known))}) or 'off', not '{arg}'.")
+            raise UserError(f"/theme takes theme numbers ({', '.join(map(str, known))}) or 'off', not '{a}'.") from None
         for t in themes:
             if t not in known:
                 raise UserError(f"there is no theme {t}; the guidance has themes {', '.join(map(str, known))}.")
-        session.filters = session.filters.model_copy(update={"themes": themes})
-    show_filters(session)
+        return themes
+
+    _set_filter(session, "themes", arg, parse)
 
 
 def clear(session, arg: str) -> None:

@@ -68,13 +68,18 @@ def resolve_council(name: str, councils: list[str]) -> str:
     raise UserError(f"unknown council '{name}'. Known councils: {known}")
 
 
-def resolve_filters(councils: list[str] | None, kinds: list[str] | None, themes: list[int] | None,
-                    known_councils: list[str]) -> Filters:
-    resolved_kinds = []
-    for kind in kinds or []:
+def resolve_kinds(kinds: list[str] | None) -> list[str]:
+    """Document kinds, checked against the known ones (a UserError lists them)."""
+    resolved = [k.strip().lower() for k in kinds or []]
+    for kind in resolved:
         if kind not in KINDS:
             raise UserError(f"unknown kind '{kind}'. Use one of: {', '.join(KINDS)}.")
-        resolved_kinds.append(kind)
+    return resolved
+
+
+def resolve_filters(councils: list[str] | None, kinds: list[str] | None, themes: list[int] | None,
+                    known_councils: list[str]) -> Filters:
+    resolved_kinds = resolve_kinds(kinds)
     for theme in themes or []:
         if not 1 <= theme <= 9:
             raise UserError(f"theme {theme} is out of range; the guidance has themes 1 to 4.")
