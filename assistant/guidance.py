@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import UserError
+from assistant.text.themes import theme_numbers
 
 
 def _keyword_pattern(keyword: str) -> re.Pattern:
@@ -56,6 +57,7 @@ class Guidance(BaseModel):
     letter_date: str = ""
     deadline: str = ""
     source: str = ""
+    letter_phrases: list[str] = Field(default_factory=list)  # the Government's own words, quoted back in plans
     length: Length = Field(default_factory=Length)
     rules: list[Rule] = Field(default_factory=list, alias="rule")
     themes: list[Theme] = Field(default_factory=list, alias="theme")
@@ -86,15 +88,13 @@ def load_guidance(path: Path) -> Guidance:
         raise UserError(f"{path}: not a valid guidance file ({exc}). Compare it with the shipped one.") from exc
 
 
-THEME_HEADING = re.compile(r"\btheme\s*([1-9])\b", re.IGNORECASE)
 
 
 def tag_themes(text: str, section: str, guidance: Guidance, min_hits: int = 2) -> list[int]:
     """The themes a passage speaks to: named in its heading ("Theme 3"), or with at least
     ``min_hits`` distinct theme keywords in its heading and text."""
     themes: set[int] = set()
-    for match in THEME_HEADING.finditer(section):
-        themes.add(int(match.group(1)))
+    themes.update(theme_numbers(section))
     # a heading that echoes a theme's letter wording marks the theme too
     section_lower = section.lower()
     for theme in guidance.themes:

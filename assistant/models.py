@@ -12,6 +12,7 @@ class Page(BaseModel):
 
     number: int
     text: str
+    ocr: bool = False  # the text was read from a scanned image by OCR
 
 
 class DocumentMeta(BaseModel):
@@ -45,6 +46,7 @@ class Chunk(BaseModel):
     title: str = ""
     source: str = ""
     date: str = ""
+    ocr: bool = False  # its page was read by OCR (cite as "p. 3, OCR")
 
     def embedding_text(self) -> str:
         """What the embedder sees: the text with its document and section as context."""

@@ -11,11 +11,12 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from assistant.errors import UserError
 
 ENV_PREFIX = "ASSISTANT_"
+TUNING = ("retrieval", "answer", "draft", "gaps")  # set in the config file only, as tables
 # Settings that come from the providers' own, well-known variables.
 PROVIDER_ENV = {
     "openai_api_key": "OPENAI_API_KEY",
@@ -31,6 +32,75 @@ def default_home() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("plan-assistant", appauthor=False))
+
+
+# --- tuning knobs --------------------------------------------------------------------------
+# Each was calibrated on the evaluation sets in eval/datasets/ (`assistant eval`,
+# eval/gaps_eval.py); the note on each says what moves when it changes. A config file can
+# set them as tables: [retrieval], [answer], [draft], [gaps].
+class RetrievalTuning(BaseModel):
+    model_config = {"extra": "forbid"}
+    k: int = Field(10, description="passages for a question about one council or the corpus (qa.jsonl: recall@10)")
+    k_across: int = Field(30, description="passages for a peer question past per_council_limit councils")
+    k_per_council: int = Field(6, description="passages per council for a peer question")
+    per_council_limit: int = Field(120, description="past this many councils, one diversified search (46 councils in eval/: each searched)")
+    expansion_questions: int = Field(3, description="guidance questions whose evidence points widen a search")
+    expansion_theme_window: float = Field(0.05, description="a theme's questions this close to its best one count")
+    expansion_cosine: float = Field(0.65, description="any other guidance question must be this close in meaning")
+    expansion_shared_words: float = Field(0.3, description="weight of shared words in picking guidance questions")
+
+
+class AnswerTuning(BaseModel):
+    model_config = {"extra": "forbid"}
+    semantic_weight: float = Field(0.75, description="meaning against shared words in a point's score (qa.jsonl)")
+    min_score: float = Field(0.36, description="a point below this is never shown")
+    relative: float = Field(0.70, description="...nor one below this share of its group's best point")
+    across_relative: float = Field(0.75, description="a council's best point against the best of all")
+    across_lexical: float = Field(0.15, description="...and it shares this much of the question's words")
+    across_semantic: float = Field(0.70, description="...or is this close in meaning")
+    # answerability: refit on eval/datasets/dev.jsonl (/tmp-free: `assistant eval --dataset
+    # eval/datasets/dev.jsonl`), minimising false refusals + unanswerable answered
+    answer_semantic: float = Field(0.58, description="a point this close in meaning answers on its own")
+    answer_supported: float = Field(0.30, description="...or this close, with answer_lexical of the words")
+    answer_lexical: float = Field(0.50, description="share of the question's (rarer) words for the above")
+    answer_lexical_strong: float = Field(0.60, description="...or this share of the words")
+    answer_semantic_floor: float = Field(0.25, description="...at least this close in meaning")
+    max_points: int = Field(10, description="points in an answer about one council or the corpus")
+    max_points_across: int = Field(14, description="points in an answer across councils")
+    max_per_group: int = Field(6, description="points per council (or per document)")
+    document_repeat: float = Field(0.02, description="penalty per point already taken from the same document")
+    duplicate_ratio: int = Field(88, description="rapidfuzz token-set ratio above which two points repeat")
+    expansion_weight: float = Field(0.85, description="an evidence point's match counts at this weight")
+    expansion_lift: float = Field(0.25, description="...and lifts a unit at most this far above its own match")
+    broad_question_words: int = Field(2, description="a question with at most this many content words is broad: "
+                                      "evidence points lift any unit; else only units sharing its words (dev.jsonl)")
+    echo_ratio: int = Field(80, description="a sentence this close to the guidance's wording echoes it")
+    echo_penalty: float = Field(0.5, description="an echo of the Government's words scores this share")
+
+
+class DraftTuning(BaseModel):
+    model_config = {"extra": "forbid"}
+    k_own: int = Field(10, description="passages per question from the council's own documents")
+    k_peers: int = Field(12, description="passages per question from peers' documents, spread across councils")
+    max_own_points: int = Field(6, description="own points per question: an evidence pack, not a dump")
+    max_peer_points: int = Field(4, description="peers' points per section")
+    max_per_peer: int = Field(2, description="points per peer council in a section")
+
+
+class GapsTuning(BaseModel):
+    model_config = {"extra": "forbid"}
+    semantic_weight: float = Field(0.5, description="meaning against shared words in a match (gaps.jsonl)")
+    echo_factor: float = Field(0.5, description="a restatement of the guidance counts this share")
+    echo_share: float = Field(0.8, description="...spotted when this share of its words are the guidance's")
+    covered_at: float = Field(0.46, description="best match in the question's own part of the draft: covered")
+    partial_at: float = Field(0.44, description="best match anywhere: partial")
+    heading_names_at: float = Field(0.5, description="a heading this close to a theme's names is about it")
+    heading_lead: float = Field(0.1, description="...and this much closer than to any other theme")
+    content_share: float = Field(0.6, description="or this share of a section's sentences match one theme best")
+    content_mean: float = Field(0.4, description="...this well on average")
+    section_min_units: int = Field(2, description="sentences a section needs for its content to decide")
+    max_evidence: int = Field(3, description="draft passages shown per question")
+    max_peers: int = Field(3, description="peers' examples shown per thin question")
 
 
 class Settings(BaseModel):
@@ -53,8 +123,14 @@ class Settings(BaseModel):
     azure_api_key: SecretStr | None = None
     azure_api_version: str = "2024-10-21"
     azure_deployment: str | None = None
+    context_window: int | None = None  # tokens the chat model reads; None: unknown (generate/context_budget.py)
     # Ingest
     max_file_mb: float = 50.0
+    # Tuning (see the classes above)
+    retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
+    answer: AnswerTuning = Field(default_factory=AnswerTuning)
+    draft: DraftTuning = Field(default_factory=DraftTuning)
+    gaps: GapsTuning = Field(default_factory=GapsTuning)
 
     model_config = {"extra": "forbid"}
 
@@ -89,7 +165,7 @@ def load_settings(home: Path | str | None = None, **overrides) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{config_path}: not valid TOML ({exc}). Fix the file or remove it.") from exc
     for field in Settings.model_fields:
-        if field == "home":
+        if field in ("home", *TUNING):
             continue
         env_value = _from_env(field)
         if env_value is not None:

@@ -22,9 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-from assistant.answer import ask, retrieve  # noqa: E402
+from assistant.ask import ask  # noqa: E402
+from assistant.workspace import open_workspace  # noqa: E402
 from assistant.generate.citations import validate  # noqa: E402
-from assistant.generate.sentences import split_units  # noqa: E402
+from assistant.text.sentences import split_units  # noqa: E402
 from assistant.index import open_index  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
@@ -59,7 +60,7 @@ def cases(hits):
 
 def scripted_answer(request) -> str:
     """A model that cites the first sentence of each of the first three documents."""
-    from assistant.generate.sentences import sentence_spans
+    from assistant.text.sentences import sentence_spans
 
     lines = []
     for n, text in list(request.documents().items())[:3]:
@@ -75,11 +76,12 @@ def main() -> None:
     if not (home / "index" / "catalog.sqlite").exists():
         run_cli("ingest", "--shipped", "--json", home=home)
     settings = load_settings(home)
-    index = open_index(settings)
+    workspace = open_workspace(settings)
+    index = workspace.index
     tally: dict[str, list[int]] = {}
     sentences, seconds = 0, 0.0
     for question in QUESTIONS:
-        hits = retrieve(index, question).hits
+        hits = workspace.evidence.retrieve(question).hits
         for reply, keep, kind in cases(hits):
             start = time.perf_counter()
             result = validate(reply, hits, index.embedder)

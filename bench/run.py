@@ -127,19 +127,32 @@ def ingest_throughput(work: Path, files: int) -> None:
 
     from assistant.index import open_index
 
+    from assistant.index.vector_cache import answer_texts
+
     index = open_index(settings)
-    texts = [c.embedding_text() for c in index.catalog.iter_chunks()]
+    catalog_chunks = list(index.catalog.iter_chunks())
     index.close()
+    texts = [c.embedding_text() for c in catalog_chunks]
     start = time.perf_counter()
     embedder.embed_documents(texts)
-    text_rate = len(texts) / (time.perf_counter() - start)
+    text_seconds = time.perf_counter() - start
+    text_rate = len(texts) / text_seconds
+    # ingest also embeds every sentence answers will score (vector_cache.prepare_answers)
+    prepared = answer_texts(catalog_chunks)
+    start = time.perf_counter()
+    embedder.embed_documents(prepared)
+    prepared_seconds = time.perf_counter() - start
     ingest_rate = chunks / ingest_seconds
+    all_ratio = (text_seconds + prepared_seconds) / ingest_seconds
     say("embedder alone: the same chunk texts/s", f"{text_rate:.1f}")
-    say(f"ingest of {chunks} chunks, chunks/s (load, chunk, embed, store, BM25)", f"{ingest_rate:.1f}")
-    say("ratio ingest / embedder alone (goal >= 0.8)", f"{ingest_rate / text_rate:.2f}")
+    say(f"embedder alone: their {len(prepared)} sentence texts (for answers)", f"{prepared_seconds:.1f} s")
+    say(f"ingest of {chunks} chunks, chunks/s (load, chunk, embed, store, BM25, sentences)", f"{ingest_rate:.1f}")
+    say("ratio ingest / embedder alone on the chunk texts", f"{ingest_rate / text_rate:.2f}")
+    say("ratio ingest / embedder alone on all ingest embeds (goal >= 0.8)", f"{all_ratio:.2f}")
     say("ratio ingest chunks/s / embedder short sentences/s", f"{ingest_rate / sentence_rate:.2f}")
     record("ingest", {"files": files, "chunks": chunks, "sentences_per_s": sentence_rate, "texts_per_s": text_rate,
-                      "ingest_chunks_per_s": ingest_rate, "ratio": ingest_rate / text_rate})
+                      "ingest_chunks_per_s": ingest_rate, "ratio": ingest_rate / text_rate,
+                      "prepared_texts": len(prepared), "prepared_s": prepared_seconds, "ratio_all": all_ratio})
 
 
 # --- retrieval at scale -------------------------------------------------------------------
@@ -267,7 +280,7 @@ def big_index_cli(home: Path, work: Path) -> None:
 
 # --- ask on the shipped corpus ---------------------------------------------------------------
 def ask_latency(work: Path, repeats: int) -> None:
-    from assistant.answer import ask
+    from assistant.ask import ask
     from assistant.settings import load_settings
 
     print("\nask on the shipped corpus (extractive)")

@@ -1,20 +1,23 @@
-"""Measure `assistant gaps` on the labelled drafts in eval/datasets/gaps.jsonl.
+"""Measure `assistant gaps`: on the labelled drafts (eval/datasets/gaps.jsonl) and on theme
+ablations of labelled plans (eval/datasets/gaps_plans.toml).
 
-  .venv/bin/python eval/gaps_eval.py                 # index the shipped corpus in a temp home, run every case
-  .venv/bin/python eval/gaps_eval.py --home DIR      # use an index that already holds the shipped corpus
-  .venv/bin/python eval/gaps_eval.py --grid          # also try other thresholds on the same scores
-  .venv/bin/python eval/gaps_eval.py --no-peers      # skip peer examples (statuses are the same, 5x faster)
-  .venv/bin/python eval/gaps_eval.py --llm openai    # with the LLM judge
+  .venv/bin/python eval/gaps_eval.py                   # labelled drafts (empty main index: no peers)
+  .venv/bin/python eval/gaps_eval.py --ablations       # theme ablations, calibration and holdout plans
+  .venv/bin/python eval/gaps_eval.py --ablations --split holdout --plan manchester
+  .venv/bin/python eval/gaps_eval.py --llm openai      # with the LLM judge
 
-Prints, over every labelled question: precision and recall of "flagged" (missing or
-partial: what the officer is told to work on) and of "missing" alone; accuracy per theme
-status and per rule check; and each case's mistakes. Writes the full reports to
-eval/results/gaps-<backend>.json.
+Labelled drafts: precision and recall per status (covered / partial / missing) over every
+labelled question and theme, the rule checks, and each draft's mistakes. Labels: id, draft
+(relative to eval/datasets/), council (or null), themes {"1": status}, questions {"1.1":
+status} where we are confident, checks {"rule id": bool}, note.
 
-Labels (one JSON object per line): id, draft (relative to eval/datasets/), council (or
-null), themes {"1": status}, questions {"1.1": status} where we are confident, checks
-{"rule id": bool}, note. Questions left out are fair either way (e.g. touched on under
-another theme).
+Ablations: each plan complete and with each theme it answers cut out, with and without its
+headings (eval/make_gap_drafts.py writes them into a temporary folder; PDF and Word plans
+are re-rendered). Reports, per split and per headings kept / removed:
+  removed -> missing   share of cut-out themes reported missing          (target >= 0.90)
+  present -> missing   share of themes still there reported missing      (target <= 0.10)
+  complete -> covered  share of the complete plans' themes read covered  (target >= 0.90)
+Writes the reports to eval/results/gaps-<backend>.json (or gaps-ablations-<backend>.json).
 """
 
 from __future__ import annotations
@@ -27,8 +30,24 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "eval"))
 DATASET = REPO / "eval" / "datasets" / "gaps.jsonl"
-FLAGGED = {"missing", "partial"}
+
+
+class MemoEmbedder:
+    """Vectors remembered across drafts (the ablations share most of their sentences)."""
+
+    def __init__(self, inner):
+        self.inner, self.memo = inner, {}
+
+    def embed_documents(self, texts):
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if todo:
+            self.memo.update(zip(todo, self.inner.embed_documents(todo)))
+        return [self.memo[t] for t in texts]
+
+    def embed_query(self, text):
+        return self.embed_documents([text])[0]
 
 
 def load_cases(path: Path, only: list[str]) -> list[dict]:
@@ -36,119 +55,39 @@ def load_cases(path: Path, only: list[str]) -> list[dict]:
     return [c for c in cases if not only or c["id"] in only]
 
 
-def shipped_home(tmp: Path) -> Path:
-    from assistant.ingest import IngestItem, ingest
-    from assistant.ingest.metadata import read_manifest
-    from assistant.resources import corpus_dir
-    from assistant.settings import load_settings
-
-    items = [IngestItem(e.path, e.meta, set(e.meta.model_fields_set)) for e in read_manifest(corpus_dir() / "manifest.toml")]
-    ingest(load_settings(tmp), items)
-    return tmp
+def fmt(value) -> str:
+    return "  n/a" if value is None else f"{value:5.2f}"
 
 
-def pr(pairs: list[tuple[bool, bool]]) -> str:
-    tp = sum(1 for e, p in pairs if e and p)
-    fp = sum(1 for e, p in pairs if not e and p)
-    fn = sum(1 for e, p in pairs if e and not p)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    return f"precision {precision:.2f} ({tp}/{tp + fp}), recall {recall:.2f} ({tp}/{tp + fn})"
+def print_metrics(summary: dict) -> None:
+    for level in ("questions", "themes"):
+        s = summary[level]
+        print(f"  {level}: {s['labelled']} labelled, exact {fmt(s['exact'])}")
+        for status, m in s["per_status"].items():
+            print(f"    {status:8} precision {fmt(m['precision'])} ({m['tp']}/{m['tp'] + m['fp']})   "
+                  f"recall {fmt(m['recall'])} ({m['tp']}/{m['tp'] + m['fn']})")
 
 
-def statuses(raw: list[dict], covered_at: float, partial_at: float) -> tuple[dict, dict]:
-    """Question and theme statuses from the recorded scores, under other thresholds."""
-    questions, themes = {}, {}
-    for theme in raw:
-        found = []
-        for q in theme["questions"]:
-            status = ("covered" if q["score_in_theme"] >= covered_at else
-                      "partial" if q["score"] >= partial_at else "missing")
-            questions[q["id"]] = status
-            found.append((status, q["score_in_theme"]))
-        covered = sum(1 for s, _ in found if s == "covered")
-        themes[str(theme["theme"])] = ("covered" if covered * 2 >= len(found) else
-                                       "missing" if not any(v >= partial_at for _, v in found) else "partial")
-    return questions, themes
-
-
-def score(cases: list[dict], reports: dict, covered_at: float, partial_at: float) -> dict:
-    flagged, missing, partial, theme_hits, theme_total, exact, per_theme = [], [], [], 0, 0, [], {}
-    for case in cases:
-        questions, themes = statuses(reports[case["id"]]["themes"], covered_at, partial_at)
-        for qid, expected in case["questions"].items():
-            got = questions[qid]
-            flagged.append((expected in FLAGGED, got in FLAGGED))
-            missing.append((expected == "missing", got == "missing"))
-            partial.append((expected == "partial", got == "partial"))
-            exact.append(expected == got)
-        for number, expected in case["themes"].items():
-            theme_total += 1
-            theme_hits += themes[number] == expected
-            hits, total = per_theme.get(number, (0, 0))
-            per_theme[number] = (hits + (themes[number] == expected), total + 1)
-    return {"flagged": flagged, "missing": missing, "partial": partial, "themes": (theme_hits, theme_total), "per_theme": per_theme,
-            "questions": (sum(exact), len(exact))}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, help="an index holding the shipped corpus (default: build one)")
-    parser.add_argument("--dataset", type=Path, default=DATASET)
-    parser.add_argument("--case", action="append", default=[], help="only this case id (repeatable)")
-    parser.add_argument("--llm", default=None, help="openai or azure: add the LLM judge")
-    parser.add_argument("--no-peers", action="store_true",
-                        help="check against an empty main index (faster; statuses do not depend on peers)")
-    parser.add_argument("--grid", action="store_true", help="try other thresholds on the recorded scores")
-    args = parser.parse_args()
-
-    from assistant import gaps
-    from assistant.settings import load_settings
+def run_labelled(args, settings) -> None:
+    import assistant.gaps as gaps
+    from assistant.gaps.metrics import score_report, summarise
 
     cases = load_cases(args.dataset, args.case)
-    with tempfile.TemporaryDirectory(prefix="gaps-eval-") as tmp:
-        home = Path(tmp) if args.no_peers else args.home or shipped_home(Path(tmp))
-        settings = load_settings(home)
-        reports = {}
-        for case in cases:
-            draft = (args.dataset.parent / case["draft"]).resolve()
-            report = gaps.check(settings, draft, council=case["council"], llm=args.llm)
-            reports[case["id"]] = report.to_json()
-            print_case(case, reports[case["id"]])
-    result = score(cases, reports, gaps.COVERED_AT, gaps.PARTIAL_AT)
-    print(f"\n{len(cases)} drafts, {len(result['flagged'])} labelled questions, thresholds "
-          f"covered >= {gaps.COVERED_AT}, partial >= {gaps.PARTIAL_AT}, backend {args.llm or 'offline'}")
-    print(f"  flagged (missing or partial): {pr(result['flagged'])}")
-    print(f"  missing:                      {pr(result['missing'])}")
-    print(f"  partial:                      {pr(result['partial'])}")
-    hits, total = result["questions"]
-    print(f"  question status exact:        {hits}/{total} = {hits / total:.2f}")
-    hits, total = result["themes"]
-    print(f"  theme status accuracy:        {hits}/{total} = {hits / total:.2f}  (" + ", ".join(
-        f"theme {n}: {h}/{t}" for n, (h, t) in sorted(result["per_theme"].items())) + ")")
+    reports, scored = {}, []
+    for case in cases:
+        draft = (args.dataset.parent / case["draft"]).resolve()
+        report = gaps.check(settings, draft, council=case["council"], llm=args.llm)
+        reports[case["id"]] = report.to_json()
+        scored.append(score_report(case["questions"], case["themes"], report))
+        print_case(case, reports[case["id"]])
+    tuning = settings.gaps
+    print(f"\n{len(cases)} drafts; covered >= {tuning.covered_at}, partial >= {tuning.partial_at}; "
+          f"backend {args.llm or 'offline'}")
+    print_metrics(summarise(scored))
     check_pairs = [(case["checks"][c["id"]], c["passed"]) for case in cases
                    for c in reports[case["id"]]["checks"] if c["id"] in case.get("checks", {})]
-    print(f"  rule checks accuracy:         {sum(e == p for e, p in check_pairs)}/{len(check_pairs)}")
-    if args.grid:
-        print("\ncovered_at partial_at  flagged-P flagged-R  missing-P missing-R  exact  themes")
-        for covered_at in (0.42, 0.44, 0.46, 0.48, 0.50, 0.52, 0.54, 0.56, 0.60):
-            for partial_at in (0.40, 0.42, 0.44, 0.46, 0.48, 0.50):
-                if partial_at > covered_at:
-                    continue
-                r = score(cases, reports, covered_at, partial_at)
-                print(f"{covered_at:10.2f} {partial_at:10.2f}  {_p(r['flagged'])}  {_p(r['missing'])}  "
-                      f"{r['questions'][0] / r['questions'][1]:.2f}   {r['themes'][0]}/{r['themes'][1]}")
-    out = REPO / "eval" / "results" / f"gaps-{args.llm or 'offline'}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(reports, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"\nreports: {out.relative_to(REPO)}")
-
-
-def _p(pairs) -> str:
-    tp = sum(1 for e, p in pairs if e and p)
-    fp = sum(1 for e, p in pairs if not e and p)
-    fn = sum(1 for e, p in pairs if e and not p)
-    return f"{tp / (tp + fp) if tp + fp else 1:9.2f} {tp / (tp + fn) if tp + fn else 1:9.2f}"
+    print(f"  rule checks: {sum(e == p for e, p in check_pairs)}/{len(check_pairs)} as labelled")
+    write(reports, f"gaps-{args.llm or 'offline'}.json")
 
 
 def print_case(case: dict, report: dict) -> None:
@@ -164,6 +103,102 @@ def print_case(case: dict, report: dict) -> None:
     print(f"{case['id']:34} themes {line}   {len(wrong)} question errors, {len(wrong_themes)} theme errors")
     for item in wrong_themes + wrong + wrong_checks:
         print(f"    {item}")
+
+
+# --- ablations -------------------------------------------------------------------------------
+def assess_variant(settings, guidance, embedder, path: Path, llm_judge=None):
+    from assistant.gaps.assess import assess_chunks, read_draft
+
+    draft = read_draft(settings, guidance, path)
+    on_question = None
+    if llm_judge is not None:
+        def on_question(theme, question, finding, a):
+            return llm_judge(question, theme.title, finding, a.units, a.matcher, a.themes_of)
+    return assess_chunks(draft.chunks, guidance, embedder, settings.gaps, draft.pages, on_question).themes
+
+
+def ablation_figures(rows: list[dict]) -> dict:
+    removed = [r for r in rows if r["removed"]]
+    removed_missing = [r["themes"][str(r["removed"])] == "missing" for r in removed]
+    present = [s == "missing" for r in rows for t, s in r["themes"].items()
+               if int(t) in r["answers"] and int(t) != r["removed"]]
+    complete = [s == "covered" for r in rows if not r["removed"] for t, s in r["themes"].items()
+                if int(t) in r["answers"]]
+
+    def share(flags):
+        return (round(sum(flags) / len(flags), 3), sum(flags), len(flags)) if flags else (None, 0, 0)
+
+    return {"removed_missing": share(removed_missing), "present_missing": share(present),
+            "complete_covered": share(complete)}
+
+
+def run_ablations(args, settings) -> None:
+    from make_gap_drafts import all_variants
+
+    from assistant.workspace import open_workspace
+
+    judge = None
+    if args.llm:
+        from assistant.gaps.llm_judge import LlmJudge
+
+        judge = LlmJudge(settings, args.llm)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="gaps-ablations-") as tmp, open_workspace(settings) as workspace:
+        guidance = workspace.guidance
+        embedder = MemoEmbedder(workspace.index.embedder)
+        splits = (args.split,) if args.split else ("calibration", "holdout")
+        for variant in all_variants(Path(tmp), splits, args.plan):
+            themes = assess_variant(settings, guidance, embedder, variant.path, judge)
+            statuses = {str(t.theme): t.status for t in themes}
+            rows.append({"plan": variant.plan, "split": variant.split, "variant": variant.name,
+                         "removed": variant.removed, "headings": variant.headings, "answers": variant.answers,
+                         "themes": statuses,
+                         "questions": {q.id: [q.status, q.score, q.score_in_theme] for t in themes for q in t.questions}})
+            wrong = [t for t, s in statuses.items() if int(t) in variant.answers and
+                     (s == "missing") != (int(t) == variant.removed)]
+            incomplete = [t for t, s in statuses.items() if not variant.removed and s != "covered"]
+            flag = "  <-- " + ", ".join(f"theme {t} {statuses[t]}" for t in sorted(set(wrong + incomplete))) \
+                if wrong or incomplete else ""
+            print(f"{variant.name:48} " + " ".join(f"{t}:{s[0].upper()}" for t, s in sorted(statuses.items())) + flag,
+                  flush=True)
+    print(f"\nthresholds: {settings.gaps.model_dump()}")
+    print(f"\n{'split':12} {'headings':9} {'removed->missing':>22} {'present->missing':>22} {'complete->covered':>22}")
+    for split in ("calibration", "holdout", None):
+        for headings in (True, False, None):
+            chosen = [r for r in rows if (split is None or r["split"] == split)
+                      and (headings is None or r["headings"] == headings)]
+            if not chosen:
+                continue
+            f = ablation_figures(chosen)
+            cells = [f"{v[0]:.2f} ({v[1]}/{v[2]})" if v[0] is not None else "n/a" for v in f.values()]
+            print(f"{split or 'all':12} {('kept' if headings else 'removed') if headings is not None else 'both':9} "
+                  + " ".join(f"{c:>22}" for c in cells))
+    write(rows, f"gaps-ablations-{args.llm or 'offline'}.json")
+
+
+def write(data, name: str) -> None:
+    out = REPO / "eval" / "results" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"\nreports: {out.relative_to(REPO)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--case", action="append", default=[], help="only this labelled draft (repeatable)")
+    parser.add_argument("--ablations", action="store_true", help="theme ablations of the labelled plans")
+    parser.add_argument("--split", choices=("calibration", "holdout"), help="ablations: only this split")
+    parser.add_argument("--plan", action="append", default=[], help="ablations: only this plan id (repeatable)")
+    parser.add_argument("--home", type=Path, help="a main index, for peers' examples (default: an empty one)")
+    parser.add_argument("--llm", default=None, help="openai or azure: add the LLM judge")
+    args = parser.parse_args()
+
+    from assistant.settings import load_settings
+
+    with tempfile.TemporaryDirectory(prefix="gaps-eval-") as tmp:
+        settings = load_settings(args.home or Path(tmp))
+        (run_ablations if args.ablations else run_labelled)(args, settings)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # build_plans
 OUT = REPO / "eval" / "datasets" / "gaps"
 REDDITCH_SEED = REPO / "corpus" / "documents" / "redditch-productivity-plan-2024.txt"
 APPENDIX = "Appendix A – Redditch Productivity Plan"
@@ -111,6 +115,107 @@ def labels() -> list[dict]:
     return cases
 
 
+# --- theme ablations of labelled plans (eval/datasets/gaps_plans.toml) -----------------------
+PLANS_FILE = REPO / "eval" / "datasets" / "gaps_plans.toml"
+SHARED = REPO.parent / "shared"
+MARKERS = ("[[pagebreak]]", "[[contents]]")
+
+
+@dataclass
+class Variant:
+    plan: str
+    split: str
+    name: str  # e.g. harrowfield-no-theme-2-no-headings
+    path: Path
+    removed: int | None  # the theme cut out (None: the complete plan)
+    headings: bool  # the plan's headings kept
+    answers: list[int]  # the themes the complete plan answers
+
+
+def load_plans(path: Path = PLANS_FILE) -> list[dict]:
+    plans = tomllib.loads(path.read_text(encoding="utf-8"))["plan"]
+    for plan in plans:
+        plan["file"] = SHARED / plan["path"][len("shared:"):] if plan["path"].startswith("shared:") else REPO / plan["path"]
+    return plans
+
+
+def line_themes(plan: dict, lines: list[str]) -> list[int]:
+    """The theme of each line: the segment it falls in (0 before the first anchor)."""
+    themes, current, anchors = [], 0, list(plan["segments"])
+    for number, line in enumerate(lines):
+        bare = line.lstrip("#* ").strip()
+        if anchors and bare.startswith(anchors[0][1]):
+            current = anchors.pop(0)[0]
+        themes.append(current)
+    if anchors:
+        raise SystemExit(f"{plan['id']}: anchor {anchors[0][1]!r} not found in order in {plan['file']}")
+    return themes
+
+
+def heading_lines(lines: list[str], markdown: bool) -> set[int]:
+    """Lines a reader takes for headings: "#" lines, what the chunker reads as headings, and
+    short unpunctuated lines standing alone (a question used as a heading, "Agency spend")."""
+    sys.path.insert(0, str(REPO))
+    from assistant.text.blocks import split_blocks
+
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    found = {i for i, line in enumerate(lines) if markdown and line.startswith("#")}
+    for block in split_blocks(text):
+        if block.kind == "heading":
+            found |= {i for i, s in enumerate(starts) if block.start <= s < block.end or s <= block.start < s + len(lines[i]) + 1}
+    for i, line in enumerate(lines):
+        alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+        if alone and line.strip() and len(line.split()) <= 20 and line.rstrip()[-1] not in ".!:;,|)" \
+                and not line.lstrip().startswith(("-", "|", "[[")):
+            found.add(i)
+    found.discard(next((i for i, line in enumerate(lines) if line.strip()), 0))  # the title stays
+    return found
+
+
+def render(plan: dict, text: str, target: Path) -> Path:
+    """Write a variant in the plan's published format: PDF and Word plans are rendered from
+    their Markdown source as eval/build_plans.py renders the originals."""
+    import build_plans
+
+    entries = {Path(e["path"]).stem: e for e in build_plans.rendered_entries()}
+    entry = entries.get(plan["file"].stem) if plan["file"].parent.name == "sources" else None
+    if entry is not None:
+        suffix = Path(entry["path"]).suffix
+        data = build_plans.build_pdf(text, entry) if suffix == ".pdf" else build_plans.build_docx(text, entry)
+        target = target.with_suffix(suffix)
+        target.write_bytes(data)
+        return target
+    text = "\n".join(line for line in text.splitlines() if line.strip() not in MARKERS)
+    target = target.with_suffix(plan["file"].suffix)
+    target.write_text(text.rstrip() + "\n", encoding="utf-8")
+    return target
+
+
+def plan_variants(plan: dict, out: Path) -> list[Variant]:
+    """The complete plan and each theme cut out, with and without its headings, written into ``out``."""
+    lines = plan["file"].read_text(encoding="utf-8").splitlines()
+    themes = line_themes(plan, lines)
+    headings = heading_lines(lines, plan["file"].suffix == ".md")
+    variants = []
+    for keep_headings in (True, False):
+        for removed in [None, *plan["answers"]]:
+            kept = [line for i, line in enumerate(lines)
+                    if themes[i] != removed and (keep_headings or i not in headings)
+                    and (keep_headings or line.strip() != "[[contents]]")]
+            name = plan["id"] + (f"-no-theme-{removed}" if removed else "-complete") + ("" if keep_headings else "-no-headings")
+            path = render(plan, "\n".join(kept), out / name)
+            variants.append(Variant(plan["id"], plan["split"], name, path, removed, keep_headings, plan["answers"]))
+    return variants
+
+
+def all_variants(out: Path, splits: tuple[str, ...] = ("calibration", "holdout"), only: list[str] = ()) -> list[Variant]:
+    return [v for plan in load_plans() if plan["split"] in splits and (not only or plan["id"] in only)
+            for v in plan_variants(plan, out)]
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     report = REDDITCH_SEED.read_text(encoding="utf-8")
@@ -127,4 +232,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--ablations"]:  # write the ablation variants into a folder, to read them
+        folder = Path(sys.argv[2])
+        folder.mkdir(parents=True, exist_ok=True)
+        for variant in all_variants(folder):
+            print(variant.path)
+    else:
+        main()

@@ -39,7 +39,7 @@ class CliResult:
 
 def run_cli(*args: str, home: Path | None = None, env: dict | None = None) -> CliResult:
     """Run `assistant ARGS` in this process through the real entry point (main())."""
-    from assistant.cli import main
+    from assistant.cli.app import main
 
     argv = ["assistant"] + ([f"--home={home}"] if home else []) + [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()

@@ -38,6 +38,7 @@ class Reply:
     error: str = ""  # the error message, for status >= 400
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before replying (longer than the client's timeout: a timeout)
+    finish_reason: str = "stop"  # "length": the reply was cut at the model's limit
 
 
 @dataclass
@@ -123,9 +124,9 @@ class OpenAIServer:
         self.close()
 
 
-def _completion(content: str, model: str) -> dict:
+def _completion(content: str, model: str, finish: str = "stop") -> dict:
     return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
 
 
@@ -187,7 +188,7 @@ def _handler(server: OpenAIServer):
             elif body.get("stream"):
                 self._stream(reply, model)
             else:
-                self._send_json(200, _completion(reply.content, model), reply.headers)
+                self._send_json(200, _completion(reply.content, model, reply.finish_reason), reply.headers)
 
         def _stream(self, reply: Reply, model: str) -> None:
             self.send_response(200)
@@ -200,7 +201,7 @@ def _handler(server: OpenAIServer):
             for token in tokens(reply.content):
                 self.wfile.write(_chunk(model, {"content": token}))
                 self.wfile.flush()
-            self.wfile.write(_chunk(model, {}, "stop"))
+            self.wfile.write(_chunk(model, {}, reply.finish_reason))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
             self.close_connection = True

@@ -10,7 +10,7 @@ import sys
 import pexpect
 import pytest
 
-from assistant.followup import Previous, rewrite
+from assistant.chat.followup import Previous, rewrite
 from assistant.ingest.loaders import load_file
 from tests.conftest import REPO
 from tests.openai_server import openai_server  # noqa: F401 - the fixture

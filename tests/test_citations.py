@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from assistant.errors import UserError
-from assistant.generate.chat import format_context
+from assistant.generate.backends.openai import format_context
 from assistant.generate.citations import NO_ANSWER, validate
 from assistant.models import Chunk, SearchHit
-from assistant.prompts import load_prompt
+from assistant.generate.prompts import load_prompt
 
 BARRIERS = ("Examples of service-wide barriers preventing us from improving productivity further are:\n\n"
             "- Recruitment difficult in some areas i.e.: ICT / Planning/ Housing.\n"

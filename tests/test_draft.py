@@ -271,7 +271,7 @@ def test_empty_index_says_what_to_ingest(cli, home):
 
 def test_a_failed_write_leaves_the_previous_file_whole(tmp_path):
     from assistant.errors import UserError
-    from assistant.files import write_atomically
+    from assistant.render.files import write_atomically
 
     target = tmp_path / "plan.md"
     target.write_text("the officer's edited draft", encoding="utf-8")

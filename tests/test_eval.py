@@ -13,6 +13,7 @@ import pytest
 from assistant.evaluation import metrics as m
 from assistant.evaluation.dataset import (Item, corpus_pages, gold_problems, load_gap_cases, load_items, load_pairs,
                                           pair_problems)
+from assistant.errors import UserError
 from tests.conftest import REPO, settings_for
 from tests.openai_server import openai_server  # noqa: F401 (a fixture)
 
@@ -155,6 +156,132 @@ def test_cohen_kappa_matches_the_textbook_example():
     stats = m.agreement(a, b)
     assert stats["accuracy"] == pytest.approx(0.7)
     assert stats["precision"] == pytest.approx(20 / 30) and stats["recall"] == pytest.approx(20 / 25)
+
+
+# --- issue 12: equal-size context, points, quotes, councils, traps ----------------------------------
+def test_context_recall_at_equal_size_reads_only_the_first_characters_in_rank_order():
+    passages = ["Towns Fund (£16m)\nto regenerate.", "x" * 50, "single year   settlements"]
+    facts = ["Towns Fund (£16m) to regenerate", "single year settlements"]
+    assert m.context_fact_recall_at(facts, passages, 1000) == 1.0  # whitespace runs compare as one space
+    assert m.context_fact_recall_at(facts, passages, 80) == 0.5  # the third passage is past 80 characters
+    assert m.context_fact_recall_at(facts, passages, 20) == 0.0  # the first is cut inside the fact
+    assert m.context_fact_recall_at(["regenerate. xxxx"], passages, 1000) == 0.0  # a fact never spans two passages
+    assert m.context_fact_recall_at([], passages, 1000) is None
+
+
+def test_points_are_cited_statements_and_point_precision_is_their_on_topic_share():
+    points = m.answer_points(m.answer_statements(EXTRACTIVE + "\nThe documents do not say more. Nothing else."))
+    assert [p.text for p in points] == ["Recruitment difficult in some areas.",
+                                        "Garden waste - a new service. It generates income.",
+                                        "Funding through single year settlements."]
+    assert m.point_precision([True, False, True, True]) == 0.75
+    assert m.point_precision([]) is None
+
+
+def test_quotes_councils_and_traps():
+    page = "We pay £1.74m a year\nin special levies."
+    assert m.quotes_verbatim([("£1.74m a year in special levies", page), ("£1.47m a year", page)]) == 0.5
+    assert m.quotes_verbatim([("anything", None)]) == 0.0  # a page that cannot be read is not verbatim
+    assert m.quotes_verbatim([]) is None
+    named = ["Fenmoor District Council", "Borough Council of Eastmere and Wexley"]
+    assert m.councils_exact(named, sorted(named), refused=False) == 1.0
+    assert m.councils_exact(named, ["Fenmoor District Council"], refused=False) == 0.0  # one named council uncited
+    assert m.councils_exact(named[:1], named, refused=False) == 0.0  # a council not named is cited
+    assert m.councils_exact(named, [], refused=True) == 0.0
+    assert m.councils_exact([], ["Fenmoor District Council"], refused=False) is None
+    forbidden = ["reduce wasteful expenditure, for example on consultants"]
+    assert m.trap_passed(True, forbidden, []) == 1.0
+    assert m.trap_passed(False, forbidden, ["plans to REDUCE wasteful\nexpenditure, for example on consultants or"]) == 0.0
+    assert m.trap_passed(False, forbidden, ["We spent £210,000 on consultants."]) == 1.0
+    assert m.trap_passed(False, [], ["x"]) is None
+
+
+def test_gold_sources_match_documents_by_path_suffix_and_facts_may_wrap(tmp_path):
+    from assistant.evaluation.corpus import gold_key, matches
+
+    assert matches("plans/fenmoor.md", "/repo/eval/plans/fenmoor.md")
+    assert matches("dev-corpus/reports/a.txt", "/work/shared/dev-corpus/reports/a.txt")
+    assert matches("redditch.txt", "/repo/corpus/documents/redditch.txt")
+    assert not matches("plans/fenmoor.md", "/repo/eval/otherplans/fenmoor.md")  # a component boundary
+    assert gold_key("/x/eval/plans/a.pdf", ["plans/b.pdf", "plans/a.pdf"]) == "plans/a.pdf"
+    assert gold_key("/x/corpus/guidance/g.md", ["plans/a.pdf"]) == "g.md"
+    pages = {"plans/a.pdf": ["Our high needs deficit reached\n£48.3m in March 2024."]}
+    wrapped = Item("w", "?", {}, ["deficit reached £48.3m"], [("plans/a.pdf", 1)], True)
+    assert gold_problems([wrapped], pages) == []
+
+
+def test_the_eval_reads_a_manifest_with_fields_ingest_does_not_know(tmp_path):
+    from assistant.evaluation.corpus import read_entries
+
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "x.txt").write_text("Example Council productivity plan.", encoding="utf-8")
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text('[[document]]\npath = "plans/x.txt"\ncouncil = "Example Council"\nkind = "plan"\n'
+                        'title = "X"\nsource = "https://example.org/x"\ncouncil_type = "district"\n', encoding="utf-8")
+    [entry] = read_entries(manifest)
+    assert entry.path == (tmp_path / "plans" / "x.txt").resolve()
+    assert entry.meta.council == "Example Council" and entry.meta.kind == "plan"
+    assert entry.meta.origin == "https://example.org/x"
+
+
+def test_thresholds_apply_per_dataset(tmp_path):
+    from assistant.evaluation import report
+
+    path = tmp_path / "t.toml"
+    path.write_text("[minimum]\nfact_recall = 0.8\n[dev.minimum]\npoint_precision = 0.5\n"
+                    "[dev.maximum]\nfalse_refusal_rate = 0.2\n", encoding="utf-8")
+    limits = report.load_thresholds(path)
+    dev = report.for_dataset(limits, "eval/datasets/dev.jsonl")
+    assert report.failures({"point_precision": 0.4, "false_refusal_rate": 0.1, "fact_recall": 0.1}, dev) == [
+        "Point precision (point_precision) is 0.400, must be ≥ 0.5"]
+    assert report.for_dataset(limits, "my.jsonl")["minimum"] == {"fact_recall": 0.8}
+    path.write_text("[test.minimum]\npoint_precison = 0.5\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"\[test.minimum\] point_precison is not a metric"):
+        report.load_thresholds(path)
+
+
+# --- the point judge ---------------------------------------------------------------------------
+def test_the_point_judge_rules_in_order():
+    from assistant.evaluation.points import PointEvidence, decide
+
+    close = dict(words=12, figure=False, cosine=0.9, descriptor=1.0, question=1.0)
+    assert not decide(PointEvidence(excluded="cited to another council", gold=True, **close))
+    assert decide(PointEvidence(excluded="", gold=True, **{**close, "cosine": 0.0, "descriptor": 0, "question": 0}))
+    assert not decide(PointEvidence(excluded="", gold=False, **{**close, "words": 4}))  # a heading
+    assert decide(PointEvidence(excluded="", gold=False, **{**close, "words": 4, "figure": True}))
+    far = dict(excluded="", gold=False, words=12, figure=False, cosine=0.2, descriptor=0.0, question=0.0)
+    assert not decide(PointEvidence(**far))
+    assert decide(PointEvidence(**{**far, "cosine": 0.9}))
+    assert decide(PointEvidence(**{**far, "descriptor": 1.0}))
+
+
+def test_the_point_judge_on_real_points():
+    from assistant.evaluation.points import PointJudge
+    from assistant.index.embeddings import MiniLMEmbeddings
+
+    item = Item("idb", "Which councils say Internal Drainage Board levies are a problem?", {}, ["£1.74m a year"],
+                [("plans/fenmoor-productivity-plan-2024.md", 1)], True, councils=[],
+                relevant=["Internal Drainage Board levies", "drainage costs"])
+    judge = PointJudge(MiniLMEmbeddings())
+    assert judge.on_topic(item, "Fenmoor pays £1.74m a year in special levies.", "Fenmoor District Council", "")
+    assert judge.on_topic(item, "We ask the Government to remove IDB levies and fund drainage boards directly.",
+                          "Fenmoor District Council", "")
+    assert not judge.on_topic(item, "Since 2021 the council has organised its services around 12 neighbourhoods.",
+                              "Cathmoor City Council", "")
+    named = Item(**{**item.__dict__, "councils": ["Fenmoor District Council"]})
+    assert not judge.on_topic(named, "The council must pay special levies to the five Internal Drainage Boards.",
+                              "Borough Council of Eastmere and Wexley", "")
+
+
+def test_point_labels_are_real_dev_points_with_both_labels():
+    from assistant.evaluation.points import load_labels
+
+    labels = load_labels(DATASETS / "point_labels.jsonl")
+    dev = {i.id: i for i in load_items(DATASETS / "dev.jsonl")}
+    assert len(labels) >= 60
+    assert sum(r["on_topic"] for r in labels) >= 20 and sum(not r["on_topic"] for r in labels) >= 20
+    assert all(r["item"] in dev for r in labels), "labels are of dev answers (the test split stays unseen)"
+    assert len({r["item"] for r in labels}) >= 30
 
 
 # --- the command ----------------------------------------------------------------------------------

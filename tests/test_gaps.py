@@ -304,7 +304,7 @@ def test_llm_judge_gives_graded_verdicts_with_reasons(cli, home, tmp_path, opena
     ('{"verdict": "excellent"}', None),
 ])
 def test_the_judges_reply_is_read_robustly(reply, parsed):
-    from assistant.gaps_judge import parse_verdict
+    from assistant.gaps.llm_judge import parse_verdict
 
     assert parse_verdict(reply, passages=3) == parsed
 

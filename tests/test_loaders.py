@@ -65,7 +65,7 @@ def test_text_cleaning_drops_invisible_characters_only(tmp_path):
     ("plan.xlsx", b"PK\x03\x04", "unsupported file type"),
     ("empty.txt", b"", "the file is empty"),
     ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf", "damaged or not a PDF"),
-    ("latin1.txt", "Caf\u00e9 budget \u00a3100".encode("cp1252"), "not UTF-8"),
+    ("latin1.txt", "Caf\u00e9 budget \u00a3100".encode("cp1252"), "not readable as UTF-8 text"),
     ("broken.docx", b"PK\x03\x04 not a zip", "not a readable Word"),
     ("blank.md", b"   \n\n  ", "no text found"),
 ])
@@ -134,3 +134,24 @@ def test_running_headers_and_footers_are_dropped_from_pdfs(tmp_path):
     pages = load_file(path).pages
     assert [p.text.strip() for p in pages] == ["We merged our back office.", "We automated revenues.",
                                                "Agency spend fell.", "Funding is short."]
+
+
+PLAN_TEXT = "Anytown Council\n\nWe cut agency spend by 12% and saved £1.2m — see the café review.\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+                                      "utf-8-sig"])
+def test_unicode_text_files_are_read_whatever_their_encoding(tmp_path, encoding):
+    # "utf-16"/"utf-32"/"utf-8-sig" write a byte-order mark; -le/-be do not (found by their NUL bytes)
+    path = tmp_path / "plan.txt"
+    path.write_bytes(PLAN_TEXT.encode(encoding))
+    page, = load_file(path).pages
+    assert page.text == PLAN_TEXT
+
+
+def test_a_broken_utf16_file_gets_a_hint_naming_utf16(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_bytes(PLAN_TEXT.encode("utf-16")[:-1])  # cut mid-character
+    with pytest.raises(UserError) as error:
+        load_file(path)
+    assert f"iconv -f UTF-16 -t UTF-8 '{path}'" in str(error.value)

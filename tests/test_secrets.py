@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import app
+from assistant.cli.app import app
 from tests.conftest import CORPUS, run_cli
 from tests.openai_server import Reply, openai_server  # noqa: F401 - the fixture
 

@@ -4,6 +4,12 @@
   ({"councils", "kinds", "themes"}), gold_facts (short phrases verbatim in the sources),
   gold_sources ([{"document": file name in the corpus, "page": n}]), answerable; optional
   category and note.
+- ``dev.jsonl`` / ``test.jsonl``: the same over the whole evaluation corpus (``corpus.py``:
+  gold sources ``plans/<file>`` and ``dev-corpus/<path>`` too), plus councils (the official
+  names an answer must come from, exactly, when the question names councils), relevant
+  (what an on-topic point is about, for point precision), trap and forbidden (the
+  Government's words a trap's answer must not cite). Gold facts are compared after
+  whitespace normalisation: a fact may wrap across a PDF's lines.
 - ``judge_pairs.jsonl``: hand-labelled sentence/passage pairs for the offline judge. Fields:
   id, sentence, passage (verbatim from document/page), document, page, supported, kind
   (paraphrase, changed figure, partial, unrelated, ...).
@@ -34,6 +40,10 @@ class Item:
     answerable: bool
     category: str = ""
     note: str = ""
+    councils: list[str] = field(default_factory=list)
+    relevant: list[str] = field(default_factory=list)
+    trap: bool = False
+    forbidden: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +93,9 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
 def load_items(path: Path) -> list[Item]:
     return [Item(id=r["id"], question=r["question"], filters=r["filters"] or {}, gold_facts=list(r["gold_facts"]),
                  gold_sources=[(s["document"], int(s["page"])) for s in r["gold_sources"]],
-                 answerable=bool(r["answerable"]), category=r.get("category", ""), note=r.get("note", ""))
+                 answerable=bool(r["answerable"]), category=r.get("category", ""), note=r.get("note", ""),
+                 councils=list(r.get("councils") or []), relevant=list(r.get("relevant") or []),
+                 trap=bool(r.get("trap")), forbidden=list(r.get("forbidden") or []))
             for r in read_jsonl(path, QA_FIELDS)]
 
 
@@ -110,29 +122,34 @@ def corpus_pages() -> dict[str, list[str]]:
             for entry in read_manifest(corpus_dir() / "manifest.toml")}
 
 
+def normalise(text: str) -> str:
+    """Whitespace runs as one space: a gold fact may wrap across a PDF's lines."""
+    return " ".join(text.split())
+
+
 def _page(pages: dict[str, list[str]], document: str, page: int) -> str | None:
     texts = pages.get(document)
     return texts[page - 1] if texts and 1 <= page <= len(texts) else None
 
 
 def gold_problems(items: list[Item], pages: dict[str, list[str]]) -> list[str]:
-    """What is wrong with the gold labels: every gold fact must be verbatim on one of its
-    item's gold pages, every gold page must exist and hold at least one gold fact, and
-    answerable items need facts while unanswerable ones have none."""
+    """What is wrong with the gold labels: every gold fact must be verbatim (up to
+    whitespace) on one of its item's gold pages, every gold page must exist and hold at
+    least one gold fact, and answerable items need facts while unanswerable ones have none."""
     problems = []
     for item in items:
         texts = {}
         for document, page in item.gold_sources:
             text = _page(pages, document, page)
             if text is None:
-                problems.append(f"{item.id}: no page {page} of '{document}' in the shipped corpus")
+                problems.append(f"{item.id}: no page {page} of '{document}' in the evaluation corpus")
             else:
-                texts[(document, page)] = text
+                texts[(document, page)] = normalise(text)
         for fact in item.gold_facts:
-            if not any(fact in text for text in texts.values()):
+            if not any(normalise(fact) in text for text in texts.values()):
                 problems.append(f"{item.id}: gold fact not verbatim in its sources: {fact!r}")
         for source, text in texts.items():
-            if item.gold_facts and not any(fact in text for fact in item.gold_facts):
+            if item.gold_facts and not any(normalise(fact) in text for fact in item.gold_facts):
                 problems.append(f"{item.id}: gold source {source} holds none of the gold facts")
         if item.answerable and not (item.gold_facts and item.gold_sources):
             problems.append(f"{item.id}: answerable, but has no gold facts or sources")

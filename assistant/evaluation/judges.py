@@ -44,15 +44,15 @@ class LLMJudge:
     name = "llm"
 
     def __init__(self, settings, backend: str):
-        from assistant.generate.chat import chat_model
+        from assistant.generate.backends.openai import chat_model
 
         chat_model(settings, backend)  # fails now, with the fix, if the backend is not configured
         self.settings, self.backend = settings, backend
         self.memo: dict = {}
 
     def _ask(self, prompt: str, **variables):
-        from assistant.generate.chat import generate
-        from assistant.prompts import load_prompt
+        from assistant.generate.backends.openai import generate
+        from assistant.generate.prompts import load_prompt
 
         reply = generate(self.settings, self.backend, load_prompt(prompt).messages(**variables))
         return _json_in(reply, prompt)

@@ -24,11 +24,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from assistant.generate.citations import MARKS, MARKS_AFTER_STOP, cited_numbers
+from assistant.text.markers import MARKS, MARKS_WITH_SPACE, cited_numbers, markers_before_stop
 
 Supports = Callable[[str, list[str]], bool]
 
-MARKS_WITH_SPACE = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 EMPHASIS = re.compile(r"\*\*|__|`")
@@ -50,10 +49,10 @@ def _statement(text: str) -> Statement | None:
 
 def answer_statements(answer: str) -> list[Statement]:
     """The answer's claims and their citations (the rules are in the module docstring)."""
-    from assistant.generate.sentences import sentence_spans
+    from assistant.text.sentences import sentence_spans
 
     statements: list[Statement] = []
-    text = MARKS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", answer.replace("\r\n", "\n"))
+    text = markers_before_stop(answer.replace("\r\n", "\n"))
     for line in text.split("\n"):
         if not line.strip() or HEADING.match(line):
             continue
@@ -212,3 +211,69 @@ def agreement(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
         "recall": tp / truly_yes if truly_yes else None,
         "kappa": cohen_kappa(gold, predicted),
     }
+
+
+# --- issue 12: context at equal size, points, quotes, councils, traps ---------------------------
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context_fact_recall_at(gold_facts: Sequence[str], passages: Sequence[str], chars: int) -> float | None:
+    """*Context fact recall at equal context size*: the share of the gold facts found
+    verbatim (up to whitespace) in the first ``chars`` characters of the retrieved passages,
+    taken in rank order (the last one cut short). Two retrievers with different chunk sizes
+    are compared on the same amount of text: a fact counts only inside one passage, as a
+    reader (or a model) would see it."""
+    if not gold_facts:
+        return None
+    context, left = [], chars
+    for passage in passages:
+        if left <= 0:
+            break
+        context.append(_normal(passage[:left]))
+        left -= len(passage)
+    return sum(1 for f in gold_facts if any(_normal(f) in c for c in context)) / len(gold_facts)
+
+
+def answer_points(statements: Sequence[Statement]) -> list[Statement]:
+    """An answer's *points*: its statements that cite a passage (a lead-in, a heading or an
+    uncited remark is not a point)."""
+    return [s for s in statements if s.citations]
+
+
+def point_precision(on_topic: Sequence[bool]) -> float | None:
+    """*Point precision*: the share of an answer's points that answer the question (each
+    point labelled on-topic or not, by hand or by the calibrated point judge). None for an
+    answer with no points (a refusal)."""
+    return sum(on_topic) / len(on_topic) if on_topic else None
+
+
+def quotes_verbatim(quotes_and_pages: Sequence[tuple[str, str | None]]) -> float | None:
+    """*Verbatim quotes*: the share of an answer's citations whose quote is a substring of
+    the text of the page it cites, as the loaders read the file (whitespace runs compared
+    as one space; a page that cannot be read counts as not verbatim). None without citations."""
+    if not quotes_and_pages:
+        return None
+    return sum(1 for q, page in quotes_and_pages if page is not None and _normal(q) in _normal(page)) \
+        / len(quotes_and_pages)
+
+
+def councils_exact(named: Sequence[str], cited: Sequence[str], refused: bool) -> float | None:
+    """*Councils exactness* for a question that names councils: 1 when every cited passage
+    is from one of exactly those councils (official names) and each named council is cited,
+    else 0; a refusal is 0. None when the question names no council."""
+    if not named:
+        return None
+    return 1.0 if not refused and set(cited) == set(named) else 0.0
+
+
+def trap_passed(refused: bool, forbidden: Sequence[str], quotes: Sequence[str]) -> float | None:
+    """*Trap pass*: a trap question (whose only close match is the Government's wording)
+    passes when it is refused or when no ``forbidden`` phrase appears in any cited quote
+    (case and whitespace ignored). None for a question that is not a trap."""
+    if not forbidden:
+        return None
+    if refused:
+        return 1.0
+    cited = [_normal(q).lower() for q in quotes]
+    return 0.0 if any(_normal(f).lower() in q for f in forbidden for q in cited) else 1.0

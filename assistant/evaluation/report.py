@@ -12,20 +12,29 @@ from assistant.errors import UserError
 METRICS = [
     ("source_recall@10", "Retrieval recall@10", True, "gold (document, page) among the first 10 passages"),
     ("context_recall", "Context claim recall", True, "RAGChecker: gold facts the retrieved passages support"),
+    ("context_recall_4000c", "Context fact recall @4,000 chars", True,
+     "gold facts verbatim in the first 4,000 characters of the retrieved passages (the tutorial baseline's size)"),
     ("fact_recall", "Gold-fact recall", True, "RAGChecker claim recall: gold facts the answer states"),
+    ("point_precision", "Point precision", True, "an answer's cited points that answer the question (point judge)"),
     ("faithfulness", "Faithfulness", True, "Ragas: answer claims the retrieved context supports"),
     ("citation_recall", "Citation recall", True, "ALCE: statements their cited passages support"),
     ("citation_precision", "Citation precision", True, "ALCE: citations that are not irrelevant"),
     ("refusal_accuracy", "Refusal accuracy", True, "unanswerable items refused"),
     ("false_refusal_rate", "False-refusal rate", False, "answerable items refused"),
+    ("quotes_verbatim", "Verbatim quotes", True, "citations whose quote is on the cited page, verbatim"),
+    ("councils_exact", "Councils exactness", True, "questions naming councils answered from exactly those councils"),
+    ("trap_pass", "Trap pass rate", True, "traps refused, or citing none of the Government's words they are about"),
     ("gap_precision", "Gap-check precision", True, "reported gaps that are real (labelled drafts)"),
     ("gap_recall", "Gap-check recall", True, "real gaps reported (labelled drafts)"),
     ("judge_accuracy", "Judge accuracy", True, "judge vs hand labels (judge_pairs.jsonl)"),
     ("judge_kappa", "Judge kappa", True, "Cohen's kappa, judge vs hand labels"),
+    ("point_judge_accuracy", "Point judge accuracy", True, "point judge vs hand labels (point_labels.jsonl)"),
+    ("point_judge_kappa", "Point judge kappa", True, "Cohen's kappa, point judge vs hand labels"),
     ("latency_p50_s", "Latency p50 (s)", False, "ask, warm, per question"),
     ("latency_p95_s", "Latency p95 (s)", False, "ask, warm, per question"),
 ]
-CATEGORY_METRICS = ["fact_recall", "faithfulness", "citation_recall", "refusal_accuracy", "false_refusal_rate"]
+CATEGORY_METRICS = ["fact_recall", "point_precision", "context_recall_4000c", "councils_exact", "trap_pass",
+                    "faithfulness", "citation_recall", "refusal_accuracy", "false_refusal_rate"]
 
 
 def fmt(value, key: str = "") -> str:
@@ -36,7 +45,9 @@ def fmt(value, key: str = "") -> str:
 
 # --- thresholds --------------------------------------------------------------------------------
 def load_thresholds(path: Path) -> dict:
-    """{"minimum": {metric: bound}, "maximum": {metric: bound}} from a TOML file."""
+    """{"minimum": {metric: bound}, "maximum": {...}, "datasets": {stem: {"minimum", "maximum"}}}
+    from a TOML file: [minimum] and [maximum] for the shipped dataset (and any dataset
+    without its own), [dev.minimum], [test.maximum] ... for the dataset of that file stem."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -44,11 +55,25 @@ def load_thresholds(path: Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML ({exc}).") from None
     known = {key for key, *_ in METRICS}
-    for table in ("minimum", "maximum"):
-        for name in data.get(table, {}):
-            if name not in known:
-                raise UserError(f"{path}: [{table}] {name} is not a metric. Known: {', '.join(sorted(known))}.")
-    return {"minimum": data.get("minimum", {}), "maximum": data.get("maximum", {})}
+
+    def bounds(table: dict, where: str) -> dict:
+        for side in ("minimum", "maximum"):
+            for name in table.get(side, {}):
+                if name not in known:
+                    raise UserError(f"{path}: [{where}{side}] {name} is not a metric. Known: {', '.join(sorted(known))}.")
+        return {"minimum": table.get("minimum", {}), "maximum": table.get("maximum", {})}
+
+    datasets = {stem: bounds(table, f"{stem}.") for stem, table in data.items()
+                if stem not in ("minimum", "maximum") and isinstance(table, dict)}
+    return {**bounds(data, ""), "datasets": datasets}
+
+
+def for_dataset(thresholds: dict | None, dataset: str | None) -> dict | None:
+    """The bounds that apply to a run on ``dataset`` (a path: its file stem picks the table)."""
+    if not thresholds or "datasets" not in thresholds:
+        return thresholds
+    stem = Path(dataset or "").stem
+    return thresholds["datasets"].get(stem) or {"minimum": thresholds["minimum"], "maximum": thresholds["maximum"]}
 
 
 def bound_of(key: str, thresholds: dict | None) -> tuple[str, float] | None:
@@ -80,7 +105,8 @@ def failures(summary: dict, thresholds: dict) -> list[str]:
 def write(result: dict, out_dir: Path, thresholds: dict | None) -> tuple[Path, Path]:
     """eval/results/<time>-<backend>-<judge>.json and .md; returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{result['created'][:19].replace(':', '').replace('-', '')}-{result['backend']}-{result['judge']}"
+    dataset = Path(result.get("dataset") or "qa").stem
+    stem = f"{result['created'][:19].replace(':', '').replace('-', '')}-{dataset}-{result['backend']}-{result['judge']}"
     json_path, md_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
     json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md_path.write_text(markdown(result, thresholds), encoding="utf-8")
@@ -100,12 +126,21 @@ def problems(item: dict) -> list[str]:
         out.append("not supported by the context: " + "; ".join(f"“{s[:100]}”" for s in item["unsupported"]))
     if item["uncited"]:
         out.append("citations do not support: " + "; ".join(f"“{s[:100]}”" for s in item["uncited"]))
+    if item.get("off_topic_points"):
+        out.append("off-topic points: " + "; ".join(f"“{s[:100]}”" for s in item["off_topic_points"]))
+    if item.get("quotes_not_verbatim"):
+        out.append("quotes not verbatim on their page: " + "; ".join(f"“{s[:100]}”" for s in item["quotes_not_verbatim"]))
+    if item.get("scores", {}).get("councils_exact") == 0.0 and not item["refused"]:
+        out.append(f"councils: named {', '.join(item['councils_named'])}; cited {', '.join(item['councils_cited']) or 'none'}")
+    if item.get("scores", {}).get("trap_pass") == 0.0:
+        out.append("cites the Government's words: " + "; ".join(f"“{s[:100]}”" for s in item["forbidden_cited"]))
     return out
 
 
 def table(console, result: dict, thresholds: dict | None = None, show_items: int = 15) -> None:
     from rich.table import Table
 
+    thresholds = for_dataset(thresholds, result.get("dataset"))
     summary = result["summary"]
     t = Table(title=f"Evaluation: {summary['items']} questions · backend {result['backend']} · "
                     f"judge {result['judge']}", title_justify="left")
@@ -136,6 +171,7 @@ def table(console, result: dict, thresholds: dict | None = None, show_items: int
 
 
 def markdown(result: dict, thresholds: dict | None = None) -> str:
+    thresholds = for_dataset(thresholds, result.get("dataset"))
     summary = result["summary"]
     lines = [f"# Evaluation report — {result['created']}", "",
              f"Dataset `{result['dataset']}` ({summary['items']} questions), backend `{result['backend']}`, "
@@ -146,6 +182,8 @@ def markdown(result: dict, thresholds: dict | None = None) -> str:
             bound = bound_of(key, thresholds)
             lines.append(f"| {label} | {fmt(summary[key], key)} | {f'{bound[0]} {bound[1]}' if bound else ''} "
                          f"| {definition} |")
+    for note in result.get("notes", []):
+        lines += ["", f"Note: {note}"]
     missed = failures(summary, thresholds) if thresholds else []
     if missed:
         lines += ["", "**Below threshold:** " + "; ".join(missed) + "."]
@@ -169,6 +207,11 @@ def markdown(result: dict, thresholds: dict | None = None) -> str:
         lines += ["", "## Judge agreement", "", f"{a['pairs']} hand-labelled pairs: accuracy {fmt(a['accuracy'])}, "
                   f"precision {fmt(a['precision'])}, recall {fmt(a['recall'])}, Cohen's kappa {fmt(a['kappa'])}. "
                   f"Disagreements: {', '.join(a['disagreements']) or 'none'}."]
+    if result.get("point_judge_agreement"):
+        a = result["point_judge_agreement"]
+        lines += ["", "## Point judge agreement", "", f"{a['pairs']} hand-labelled points: accuracy {fmt(a['accuracy'])}, "
+                  f"precision {fmt(a['precision'])}, recall {fmt(a['recall'])} (of \"on-topic\"), Cohen's kappa "
+                  f"{fmt(a['kappa'])}. Disagreements: {', '.join(a['disagreements']) or 'none'}."]
     wrong = [(i, problems(i)) for i in result["items"] if problems(i)]
     lines += ["", f"## Items with problems ({len(wrong)})", ""]
     for item, said in wrong:

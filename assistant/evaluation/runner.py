@@ -1,10 +1,17 @@
 """`assistant eval`: the real `ask` pipeline over a dataset, scored item by item.
 
-For each item: ``answer.ask`` (timed: the latency), then ``answer.retrieve`` again for the
-passages the answer was composed from (retrieval is deterministic), then every metric of
-``metrics.py`` with the chosen judge. Gap-check cases (the gap check's own labelled
-drafts, eval/datasets/gaps.jsonl) are run through ``gaps.check``; the judge itself is
-scored on the hand-labelled pairs. The result is one JSON-ready dict.
+For each item: the evidence engine retrieves and the backend answers (timed together:
+the latency), then every metric of ``metrics.py`` with the chosen judge, and for the
+dev/test format (items with ``relevant`` descriptors) point precision with the point
+judge (``points.py``). Gap-check cases (the gap check's own labelled drafts,
+eval/datasets/gaps.jsonl) are run through ``gaps.check``; the judges themselves are scored
+on their hand labels. The result is one JSON-ready dict.
+
+Which corpus: a dataset whose gold sources are all in the shipped corpus (qa.jsonl) is
+run on an index of the shipped corpus, ``<out>/index``; one that names ``plans/`` or
+``dev-corpus/`` documents (dev.jsonl, test.jsonl) on an index of the whole evaluation
+corpus (``corpus.py``), ``<out>/index-eval``. Both are kept between runs: a second run only
+checks that nothing changed.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from assistant.evaluation import metrics as m
 from assistant.evaluation.dataset import GapCase, Item, Pair
 
 K = 10  # retrieval recall@K
+# The tutorial baseline's context (bench/baseline_rag.py): 4 passages of at most 1,000 characters.
+CONTEXT_CHARS = 4000
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 
 
@@ -70,7 +79,7 @@ def prepare_home(home: Path, progress: Progress | None = None) -> None:
 def preflight(settings, judge_kind: str, llm: str | None) -> None:
     """Fail before any work if a backend the run needs is unknown or not configured."""
     from assistant.errors import UserError
-    from assistant.generate.chat import chat_model
+    from assistant.generate.backends.openai import chat_model
 
     if judge_kind not in ("offline", "llm"):
         raise UserError(f"unknown --judge '{judge_kind}'. Use offline (no model needed) or llm (the chat model).")
@@ -87,26 +96,32 @@ def judge_backend(answer_backend: str) -> str:
 
 def evaluate(settings, items: list[Item], judge_kind: str = "offline", llm: str | None = None,
              pairs: list[Pair] = (), gap_cases: list[GapCase] = (), progress: Progress | None = None,
-             dataset: str = "") -> dict:
-    """Run and score everything; ``settings.home`` must hold the indexed shipped corpus."""
+             dataset: str = "", point_labels: tuple[list[dict], dict] | None = None) -> dict:
+    """Run and score everything; ``settings.home`` must hold the indexed corpus the items
+    are about. ``point_labels`` (the hand-labelled points and {item id: Item}) scores the
+    point judge."""
     from assistant.evaluation.judges import make_judge
-    from assistant.index import open_index
+    from assistant.evaluation.points import PointJudge, judge_agreement as point_agreement
+    from assistant.workspace import open_workspace
 
     backend = llm or settings.llm
     tick = progress or (lambda done, total, label: None)
     total = len(items) + len(gap_cases) + 1
-    index = open_index(settings)
+    ws = open_workspace(settings)
+    index = ws.index
     try:
         judge = make_judge(judge_kind, settings, index.embedder, judge_backend(backend))
+        point_judge = PointJudge(index.embedder) if any(i.relevant for i in items) else None
         index.embedder.embed_query("warm up")  # the model loads here, not in the first item's latency
         results = []
         for done, item in enumerate(items):
             tick(done, total, item.id)
-            results.append(score_item(settings, index, item, judge, backend))
+            results.append(score_item(ws, item, judge, backend, point_judge))
+        tick(total - 1, total, "judge agreement")
+        points = point_agreement(*point_labels, index.embedder) if point_labels else None
     finally:
-        index.close()
+        ws.close()
     gaps = score_gaps(settings, gap_cases, llm, lambda i, label: tick(len(items) + i, total, label))
-    tick(total - 1, total, "judge agreement")
     agreement = judge_agreement(pairs, judge) if pairs else None
     tick(total, total, "done")
     return {
@@ -116,44 +131,67 @@ def evaluate(settings, items: list[Item], judge_kind: str = "offline", llm: str 
         "backend": backend,
         "judge": judge_kind,
         "k": K,
-        "summary": summarise(results, gaps, agreement),
+        "summary": summarise(results, gaps, agreement, points),
         "by_category": {c: summarise([r for r in results if r["category"] == c])
                         for c in dict.fromkeys(r["category"] for r in results)},
         "judge_agreement": agreement,
+        "point_judge_agreement": points,
         "gaps": gaps,
         "items": results,
     }
 
 
-def score_item(settings, index, item: Item, judge, backend: str) -> dict:
-    from assistant.answer import ask, retrieve
-    from assistant.question import resolve_filters
+def score_item(ws, item: Item, judge, backend: str, point_judge=None) -> dict:
+    from assistant.ask import answer as compose
+    from assistant.evaluation.corpus import gold_key, page_text
+    from assistant.evidence.question import resolve_filters
 
+    index = ws.index
     f = item.filters
     filters = resolve_filters(f.get("councils"), f.get("kinds"), f.get("themes"), index.catalog.councils())
     started = time.perf_counter()
-    answer = ask(settings, item.question, filters, llm=backend)
+    retrieval = ws.evidence.retrieve(item.question, filters)
+    answer = compose(ws, retrieval, backend)
     latency = time.perf_counter() - started
-    hits = retrieve(index, item.question, filters).hits
+    hits = retrieval.hits
     context = [h.chunk.text for h in hits]
-    retrieved = [(Path(h.chunk.source).name, h.chunk.page) for h in hits]
-    texts = {h.chunk.id: h.chunk.text for h in hits}
-    cited = {}  # ALCE judges the cited passage: the whole chunk a citation points to
+    gold_documents = [d for d, _ in item.gold_sources]
+    retrieved = [(gold_key(h.chunk.source, gold_documents), h.chunk.page) for h in hits]
+    chunks = {h.chunk.id: h.chunk for h in hits}
+    cited, sources = {}, {}  # ALCE judges the cited passage: the whole chunk a citation points to
     for c in answer.citations:
-        chunk = texts.get(c.chunk_id) or getattr(index.chunk(c.chunk_id), "text", None)
-        cited[c.n] = chunk or c.quote
+        chunk = chunks.get(c.chunk_id) or index.chunk(c.chunk_id)
+        cited[c.n] = getattr(chunk, "text", None) or c.quote
+        sources[c.n] = getattr(chunk, "source", None) or c.source
     statements = [] if answer.refused else m.answer_statements(answer.answer)
     claims = judge.claims([s.text for s in statements], item.question)
     judge.prefetch(claims + item.gold_facts, context)
     supports = judge.supports
+    by_n = {c.n: c for c in answer.citations}
+    quotes = [(c.quote, page_text(sources[c.n], c.page)) for c in answer.citations]
+    points = []
+    if point_judge and item.relevant and item.answerable and not answer.refused:
+        for s in m.answer_points(statements):
+            c = by_n.get(s.citations[0])
+            council, quote = (c.council, c.quote) if c else ("", "")
+            points.append({"text": s.text, "council": council,
+                           "on_topic": point_judge.on_topic(item, s.text, council, quote)})
+    cited_councils = sorted({c.council for c in answer.citations})
     scores = {
         f"source_recall@{K}": m.source_recall_at_k(item.gold_sources, retrieved, K) if item.answerable else None,
         "context_recall": m.context_claim_recall(item.gold_facts, context, supports) if item.answerable else None,
+        "context_recall_4000c": m.context_fact_recall_at(item.gold_facts, context, CONTEXT_CHARS)
+        if item.answerable else None,
         "fact_recall": (0.0 if answer.refused else m.fact_recall(item.gold_facts, answer.answer, supports))
         if item.answerable else None,
+        "point_precision": m.point_precision([p["on_topic"] for p in points]),
         "faithfulness": m.faithfulness(claims, context, supports),
         "citation_recall": m.citation_recall(statements, cited, supports),
         "citation_precision": m.citation_precision(statements, cited, supports),
+        "quotes_verbatim": m.quotes_verbatim(quotes),
+        "councils_exact": m.councils_exact(item.councils, cited_councils, answer.refused) if item.answerable else None,
+        "trap_pass": m.trap_passed(answer.refused, item.forbidden, [c.quote for c in answer.citations])
+        if item.trap else None,
     }
     return {
         "id": item.id,
@@ -169,6 +207,12 @@ def score_item(settings, index, item: Item, judge, backend: str) -> dict:
         "uncited": [s.text for s in statements if not m.citation_recall([s], cited, supports)],
         "dropped_by_validation": list(answer.unsupported),
         "statements": len(statements),
+        "off_topic_points": [p["text"] for p in points if not p["on_topic"]],
+        "quotes_not_verbatim": [q for q, page in quotes if not m.quotes_verbatim([(q, page)])],
+        "councils_named": list(item.councils),
+        "councils_cited": cited_councils,
+        "forbidden_cited": [q for q in (c.quote for c in answer.citations)
+                            if item.forbidden and not m.trap_passed(False, item.forbidden, [q])],
         "answer": answer.answer,
     }
 
@@ -219,7 +263,8 @@ def judge_agreement(pairs: list[Pair], judge) -> dict:
     return stats
 
 
-def summarise(results: list[dict], gaps: dict | None = None, agreement: dict | None = None) -> dict:
+def summarise(results: list[dict], gaps: dict | None = None, agreement: dict | None = None,
+              points: dict | None = None) -> dict:
     """The headline figures: means over the items each metric applies to."""
     answerable = [r for r in results if r["answerable"]]
     unanswerable = [r for r in results if not r["answerable"]]
@@ -236,31 +281,71 @@ def summarise(results: list[dict], gaps: dict | None = None, agreement: dict | N
         summary.update({"gap_precision": gaps["precision"], "gap_recall": gaps["recall"]})
     if agreement:
         summary.update({"judge_accuracy": agreement["accuracy"], "judge_kappa": agreement["kappa"]})
+    if points:
+        summary.update({"point_judge_accuracy": points["accuracy"], "point_judge_kappa": points["kappa"]})
     return summary
+
+
+def uses_eval_corpus(items: list[Item]) -> bool:
+    """Whether the items' gold sources reach beyond the shipped corpus (plans/, dev-corpus/)."""
+    return any("/" in document for item in items for document, _ in item.gold_sources)
 
 
 def run(dataset: Path | None = None, out_dir: Path | None = None, judge_kind: str = "offline",
         llm: str | None = None, progress: Progress | None = None, **overrides) -> dict:
-    """What `assistant eval` does: index the shipped corpus into ``out_dir``/index (never the
-    user's index), read the dataset and, beside it, judge_pairs.jsonl and gaps.jsonl when
-    present, and evaluate. ``overrides`` are settings (model, openai_base_url)."""
+    """What `assistant eval` does: index the corpus the dataset is about into
+    ``out_dir``/index or ``out_dir``/index-eval (never the user's index), read the dataset
+    and, beside it, judge_pairs.jsonl and gaps.jsonl (shipped-corpus datasets) or
+    point_labels.jsonl (dev/test), and evaluate. ``overrides`` are settings (model,
+    openai_base_url)."""
+    from assistant.evaluation.corpus import eval_pages, ingest_eval_corpus
     from assistant.evaluation.dataset import corpus_pages, gold_problems, load_gap_cases, load_items, load_pairs
     from assistant.errors import UserError
     from assistant.settings import load_settings
 
     dataset = Path(dataset or default_dataset_dir() / "qa.jsonl")
     items = load_items(dataset)
-    wrong = gold_problems(items, corpus_pages())
+    full, notes = uses_eval_corpus(items), []
+    pages = eval_pages() if full else corpus_pages()
+    if full:
+        absent = [i for i in items if any(d not in pages for d, _ in i.gold_sources)]
+        if absent and all(d.startswith("dev-corpus/") for i in absent for d, _ in i.gold_sources if d not in pages):
+            notes.append(f"{len(absent)} item(s) skipped: their gold sources are in the development corpus "
+                         "(../shared/dev-corpus), which is absent.")
+            items = [i for i in items if i not in absent]
+    wrong = gold_problems(items, pages)
     if wrong:
-        raise UserError(f"{dataset}: {len(wrong)} gold label(s) do not match the shipped corpus, e.g. {wrong[0]}. "
+        raise UserError(f"{dataset}: {len(wrong)} gold label(s) do not match the "
+                        f"{'evaluation' if full else 'shipped'} corpus, e.g. {wrong[0]}. "
                         "Gold facts must be verbatim on their gold pages.")
-    pairs_file, gaps_file = dataset.parent / "judge_pairs.jsonl", dataset.parent / "gaps.jsonl"
-    pairs = load_pairs(pairs_file) if pairs_file.is_file() else []
-    gap_cases = load_gap_cases(gaps_file) if gaps_file.is_file() else []
-    home = Path(out_dir or default_results_dir()) / "index"
+    here = dataset.parent
+    pairs = load_pairs(here / "judge_pairs.jsonl") if not full and (here / "judge_pairs.jsonl").is_file() else []
+    gap_cases = load_gap_cases(here / "gaps.jsonl") if not full and (here / "gaps.jsonl").is_file() else []
+    point_labels = load_point_labels(here, items) if full else None
+    home = Path(out_dir or default_results_dir()) / ("index-eval" if full else "index")
     settings = load_settings(home, llm=llm, **overrides).model_copy(update={"chroma_url": None})
     preflight(settings, judge_kind, llm)
-    prepare_home(home, progress)
-    result = evaluate(settings, items, judge_kind, llm, pairs, gap_cases, progress, dataset=str(dataset))
+    if full:
+        notes += ingest_eval_corpus(home, progress)
+    else:
+        prepare_home(home, progress)
+    result = evaluate(settings, items, judge_kind, llm, pairs, gap_cases, progress, dataset=str(dataset),
+                      point_labels=point_labels)
     result["home"] = str(home)
+    result["notes"] = notes
     return result
+
+
+def load_point_labels(folder: Path, items: list[Item]) -> tuple[list[dict], dict] | None:
+    """point_labels.jsonl beside the dataset, with the items its labels are about (this
+    dataset's, and the dev split's: the labels are points of dev answers)."""
+    from assistant.evaluation.dataset import load_items
+    from assistant.evaluation.points import load_labels
+
+    path = folder / "point_labels.jsonl"
+    if not path.is_file():
+        return None
+    known = {i.id: i for i in items}
+    if (folder / "dev.jsonl").is_file():
+        known = {i.id: i for i in load_items(folder / "dev.jsonl")} | known
+    return load_labels(path), known

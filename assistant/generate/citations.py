@@ -25,12 +25,10 @@ from dataclasses import dataclass, field
 from assistant.generate.judge import FIGURE, judge, strip_citations
 from assistant.index.vector_cache import cached
 from assistant.models import Citation, SearchHit
+from assistant.text.markers import MARKS, cited_numbers, markers_before_stop
 
 NO_ANSWER = "The documents do not say."
 
-MARKS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# "...barrier. [2]" -> "...barrier [2]." so the sentence splitter keeps the marker with its sentence
-MARKS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 LIST_MARKER = re.compile(r"^(\s*(?:[-*+•]|\d{1,2}[.)])\s+)")
 HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 EMPHASIS = re.compile(r"\*\*|__|`")
@@ -46,15 +44,6 @@ class CitedText:
     sentences_supported: int
     reasons: list[str] = field(default_factory=list)  # why each unsupported sentence was removed
     raw: str = ""  # the model's reply as received
-
-
-def cited_numbers(sentence: str) -> list[int]:
-    numbers: list[int] = []
-    for match in MARKS.finditer(sentence):
-        for part in re.split(r"[,;]", match.group(1)):
-            if int(part) not in numbers:
-                numbers.append(int(part))
-    return numbers
 
 
 def says_no_answer(sentence: str, no_answer: str = NO_ANSWER) -> bool:
@@ -121,7 +110,7 @@ def _support(claim: str, numbers: list[int], hits: list[SearchHit], embedder) ->
 
 def validate(reply: str, hits: list[SearchHit], embedder=None, no_answer: str = NO_ANSWER) -> CitedText:
     """Check every sentence of ``reply`` against the passages it cites (``hits``, numbered from 1)."""
-    from assistant.generate.sentences import sentence_spans
+    from assistant.text.sentences import sentence_spans
 
     embedder = cached(embedder)  # many sentences cite the same passages
     numbering = _Numbering()
@@ -129,7 +118,7 @@ def validate(reply: str, hits: list[SearchHit], embedder=None, no_answer: str = 
     unsupported: list[str] = []
     reasons: list[str] = []
     total = supported = 0
-    text = MARKS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", reply.replace("\r\n", "\n"))
+    text = markers_before_stop(reply.replace("\r\n", "\n"))
     for raw_line in text.split("\n"):
         if not raw_line.strip():
             lines.append(_Line("blank"))

@@ -30,11 +30,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text.markers import strip_markers
+
 FUZZY_SUPPORT = 90.0
 SEMANTIC_SUPPORT = 0.62
 CONTENT_COVERAGE = 0.70
 
-CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 FIGURE = re.compile(r"£?\d[\d,.]*\s*(?:%|m|bn|k|million|billion)?", re.IGNORECASE)
 
 
@@ -47,7 +48,7 @@ class Verdict:
 
 
 def strip_citations(sentence: str) -> str:
-    return CITATION_MARK.sub("", sentence).strip()
+    return strip_markers(sentence)
 
 
 def figures(text: str) -> set[str]:
@@ -63,8 +64,8 @@ def figures(text: str) -> set[str]:
 
 
 def _passage_spans(passage: str) -> list[str]:
-    from assistant.generate.sentences import sentence_spans
-    from assistant.ingest.chunking import BULLET
+    from assistant.text.sentences import sentence_spans
+    from assistant.text.blocks import BULLET
 
     spans = [passage[s:e] for s, e in sentence_spans(passage)]
     for line in passage.split("\n"):  # list items and table rows are spans of their own
@@ -94,7 +95,7 @@ def measure(sentence: str, passage: str, embedder=None, complete: bool = False) 
     missing, a fuzzy match): they cost an embedding."""
     from rapidfuzz import fuzz
 
-    from assistant.generate.extractive import content_stems
+    from assistant.evidence.scoring import content_stems
 
     claim = strip_citations(sentence)
     if not claim:

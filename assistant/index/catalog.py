@@ -1,13 +1,15 @@
 """The catalog: which documents and chunks are in the index (SQLite, one transaction per
-document). It is the record of truth: the vector store and the lexical index are built
-from it, and a chunk they hold that the catalog does not is an orphan of an interrupted
-ingest, removed on the next ingest and never returned by a search."""
+document). It is the record of truth: the vector store is built from it, and a chunk the
+store holds that the catalog does not is an orphan of an interrupted ingest, removed on the
+next ingest and never returned by a search. The lexical index (lexical.py) lives in the same
+file and changes in the same transaction as the chunks it indexes."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+from assistant.index import lexical
 from assistant.models import Chunk, Document
 
 SCHEMA = """
@@ -49,7 +51,23 @@ class Catalog:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + lexical.SCHEMA)
+        if self.get_meta("lexical") != lexical.VERSION and not self.count_chunks():
+            self.set_meta("lexical", lexical.VERSION)  # a new (or emptied) catalog: nothing to index
+
+    def lexical_current(self) -> bool:
+        """Whether the lexical index matches this version's layout (else rebuild_lexical)."""
+        return self.get_meta("lexical") == lexical.VERSION
+
+    def rebuild_lexical(self, force: bool = False) -> int:
+        """Index every chunk again, in one transaction, unless the lexical index is current
+        (another process may have just done it); returns how many chunks were indexed."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self.lexical_current() and not force:
+                return 0
+            return lexical.rebuild(self.db, (self.document_chunks(d) for (d,) in
+                                             self.db.execute("SELECT id FROM documents ORDER BY id").fetchall()))
 
     def close(self) -> None:
         self.db.close()
@@ -67,6 +85,8 @@ class Catalog:
         Chroma server, so two homes on one server never see (or delete) each other's vectors."""
         import uuid
 
+        if self.get_meta("index_id"):  # read only: this may run inside a reader's snapshot
+            return self.get_meta("index_id")
         self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', ?)", (uuid.uuid4().hex[:16],))
         return self.get_meta("index_id")
 
@@ -89,10 +109,15 @@ class Catalog:
 
     def replace_document(self, document: Document, chunks: list[Chunk], replaces: str | None = None) -> None:
         """Put a document and its chunks in, removing ``replaces`` (an older version), in
-        one transaction: a reader sees the old version or the new, never half of one."""
+        one transaction: a reader sees the old version or the new, never half of one; the
+        lexical index changes in the same transaction."""
+        tokens = lexical.tokenize([c.embedding_text() for c in chunks]) if chunks else []
+        if not self.lexical_current():
+            self.rebuild_lexical()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for old in {replaces, document.id} - {None}:
+                lexical.remove_document(self.db, old)
                 self.db.execute("DELETE FROM chunks WHERE document_id=?", (old,))
                 self.db.execute("DELETE FROM documents WHERE id=?", (old,))
             self.db.execute(
@@ -103,11 +128,15 @@ class Catalog:
                 f"INSERT INTO chunks({','.join(CHUNK_FIELDS)}) VALUES ({','.join('?' * len(CHUNK_FIELDS))})",
                 [_chunk_row(c) for c in chunks],
             )
+            lexical.add_chunks(self.db, chunks, tokens)
             self.set_meta("generation", str(self.generation() + 1))
 
     def remove_document(self, doc_id: str) -> None:
+        if not self.lexical_current():
+            self.rebuild_lexical()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            lexical.remove_document(self.db, doc_id)
             self.db.execute("DELETE FROM chunks WHERE document_id=?", (doc_id,))
             self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
             self.set_meta("generation", str(self.generation() + 1))

@@ -1,20 +1,52 @@
-"""Lexical search: BM25 (bm25s, English stemming by PyStemmer), kept beside the vector
-store under <home>/index/. Rebuilt from the catalog after each ingest, and whenever the
-catalog has changed since it was built (its generation number differs)."""
+"""Lexical search: BM25 over English stems (PyStemmer, the tokenizer of bm25s), kept in the
+catalog's SQLite file and changed in the same transaction as the catalog, so that a reader
+always sees the lexical index of exactly the catalog it reads.
+
+Incremental: adding a document writes one small *segment* (the postings of its chunks,
+one row per distinct stem) and updates each stem's document frequency; removing one
+deletes its rows and lowers those frequencies. A reader scores with the current global
+statistics (chunk count, mean length, document frequencies), so the scores are those of
+a BM25 index built from scratch (bm25s's "lucene" variant, k1 1.5, b 0.75: the index this
+replaces). Segments of similar size are merged four at a time (log-structured), so a stem
+has a few postings blobs, not one per document; merging also drops removed chunks.
+
+Tables: lexical_rows (one per chunk: its row number in the postings, its filter
+attributes and length), lexical_terms (stem -> document frequency), lexical_segments,
+lexical_postings ((stem, segment) -> rows, lengths and term counts as packed arrays).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from functools import cached_property
-from pathlib import Path
-
-import numpy as np
+import math
+import sqlite3
+from collections import Counter, defaultdict
 
 from assistant.models import Chunk, Filters
 
-POINTER = "bm25.current"
+VERSION = "1"  # bump when the tokenizer or the layout changes: the tables are rebuilt from the catalog
+K1, B = 1.5, 0.75  # bm25s's defaults, which the previous (whole-rebuild) index used
+FANOUT = 4  # segments of one size class merged at once; a stem has <= ~3 postings per size class
+NARROW = 20000  # a filter keeping at most this many chunks is applied by listing them (indexed)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS lexical_rows (
+  row INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL,
+  council TEXT NOT NULL, kind TEXT NOT NULL, themes INTEGER NOT NULL, length INTEGER NOT NULL,
+  segment INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lexical_rows_by_document ON lexical_rows(document_id);
+CREATE INDEX IF NOT EXISTS lexical_rows_by_council ON lexical_rows(council);
+CREATE INDEX IF NOT EXISTS lexical_rows_by_kind ON lexical_rows(kind);
+CREATE INDEX IF NOT EXISTS lexical_rows_by_segment ON lexical_rows(segment);
+CREATE TABLE IF NOT EXISTS lexical_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lexical_segments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, rows INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS lexical_postings (term TEXT NOT NULL, segment INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS lexical_postings_by_term ON lexical_postings(term, segment);
+CREATE INDEX IF NOT EXISTS lexical_postings_by_segment ON lexical_postings(segment);
+"""
 
 
 def _stemmer():
@@ -29,116 +61,281 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
-class LexicalIndex:
-    def __init__(self, retriever, ids: list[str], attrs: dict, generation: int):
-        self.retriever = retriever
-        self.ids = ids
-        self.generation = generation
-        self.council = np.array(attrs["council"], dtype=object)
-        self.kind = np.array(attrs["kind"], dtype=object)
-        self.document_id = np.array(attrs["document_id"], dtype=object)
-        self.themes = np.array(attrs["themes"], dtype=np.int64)  # bit t set: theme t
+def theme_bits(themes) -> int:
+    return sum(1 << t for t in set(themes))
 
-    @cached_property
-    def rows(self) -> dict[str, int]:
-        """Chunk id -> its row in the attribute arrays."""
-        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
 
-    # --- build / load -------------------------------------------------------------
-    @classmethod
-    def build(cls, chunks: list[Chunk], generation: int) -> "LexicalIndex":
-        import bm25s
+# --- postings blobs: rows (int32), chunk lengths (int32), term counts (uint16) -----------
+def _pack(rows, lengths, tf) -> bytes:
+    import numpy as np
 
-        retriever = bm25s.BM25()
-        if chunks:
-            retriever.index(tokenize([c.embedding_text() for c in chunks]), show_progress=False)
-        attrs = {
-            "council": [c.council for c in chunks],
-            "kind": [c.kind for c in chunks],
-            "document_id": [c.document_id for c in chunks],
-            "themes": [sum(1 << t for t in set(c.themes)) for c in chunks],
-        }
-        return cls(retriever if chunks else None, [c.id for c in chunks], attrs, generation)
+    return rows.astype(np.int32).tobytes() + lengths.astype(np.int32).tobytes() + \
+        np.minimum(tf, 65535).astype(np.uint16).tobytes()
 
-    def save(self, index_dir: Path) -> None:
-        """Write beside the old copy, then switch a pointer file: never half-written."""
-        target = index_dir / f"bm25-{self.generation}-{os.getpid()}"
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        if self.retriever is not None:
-            self.retriever.save(str(target), show_progress=False)
-        meta = {"ids": self.ids, "generation": self.generation, "attrs": {
-            "council": self.council.tolist(), "kind": self.kind.tolist(),
-            "document_id": self.document_id.tolist(), "themes": self.themes.tolist()}}
-        (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
-        # A search that finds the saved copy stale saves its own, maybe while an ingest saves
-        # a newer one: each writes its own temporary pointer and removes only older copies.
-        tmp = index_dir / f"{POINTER}.{os.getpid()}.tmp"
-        tmp.write_text(target.name, encoding="utf-8")
-        os.replace(tmp, index_dir / POINTER)
-        for old in index_dir.glob("bm25-*-*"):
-            if old != target and int(old.name.split("-")[1]) <= self.generation:
-                shutil.rmtree(old, ignore_errors=True)
 
-    @classmethod
-    def load(cls, index_dir: Path) -> "LexicalIndex | None":
-        import bm25s
+def _unpack(data: bytes) -> tuple:
+    import numpy as np
 
-        pointer = index_dir / POINTER
-        if not pointer.is_file():
-            return None
-        folder = index_dir / pointer.read_text(encoding="utf-8").strip()
-        try:
-            meta = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-            retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else None
-        except (OSError, ValueError, KeyError):
-            return None  # damaged: the caller rebuilds it from the catalog
-        return cls(retriever, meta["ids"], meta["attrs"], meta["generation"])
+    n = len(data) // 10
+    return (np.frombuffer(data, np.int32, n, 0), np.frombuffer(data, np.int32, n, 4 * n),
+            np.frombuffer(data, np.uint16, n, 8 * n))
+
+
+# --- filters on lexical_rows --------------------------------------------------------------
+def filter_sql(filters: Filters) -> tuple[str, list]:
+    """A WHERE condition on lexical_rows for the filters ("1" when there are none)."""
+    parts, params = [], []
+    for column, values in (("council", filters.councils), ("kind", filters.kinds),
+                           ("document_id", filters.document_ids)):
+        if values:
+            parts.append(f"{column} IN ({','.join('?' * len(values))})")
+            params += list(values)
+    if filters.themes:
+        parts.append("(themes & ?) != 0")
+        params.append(theme_bits(filters.themes))
+    return (" AND ".join(parts) or "1"), params
+
+
+def passes(filters: Filters, chunk: Chunk) -> bool:
+    """Whether a chunk, as the catalog holds it, passes the filters."""
+    return ((not filters.councils or chunk.council in filters.councils)
+            and (not filters.kinds or chunk.kind in filters.kinds)
+            and (not filters.document_ids or chunk.document_id in filters.document_ids)
+            and (not filters.themes or bool(set(chunk.themes) & set(filters.themes))))
+
+
+# --- writing (inside the catalog's transaction) -----------------------------------------
+def _meta_int(db: sqlite3.Connection, key: str) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _add_meta(db: sqlite3.Connection, key: str, delta: int) -> None:
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(_meta_int(db, key) + delta)))
+
+
+def _change_df(db: sqlite3.Connection, token_lists: list[list[str]], sign: int) -> None:
+    df = Counter(t for tokens in token_lists for t in set(tokens))
+    db.executemany("INSERT INTO lexical_terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + ?",
+                   [(t, sign * n, sign * n) for t, n in df.items()])
+    if sign < 0:
+        db.execute("DELETE FROM lexical_terms WHERE df <= 0")
+    _add_meta(db, "lexical_chunks", sign * len(token_lists))
+    _add_meta(db, "lexical_tokens", sign * sum(len(t) for t in token_lists))
+
+
+def add_chunks(db: sqlite3.Connection, chunks: list[Chunk], token_lists: list[list[str]] | None = None) -> None:
+    """Index chunks the catalog has just taken in: one new segment, then merges if due.
+    ``token_lists`` (one per chunk) may be computed before the transaction."""
+    import numpy as np
+
+    if not chunks:
+        return
+    token_lists = token_lists if token_lists is not None else tokenize([c.embedding_text() for c in chunks])
+    segment = db.execute("INSERT INTO lexical_segments(rows) VALUES (?)", (len(chunks),)).lastrowid
+    postings: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for chunk, tokens in zip(chunks, token_lists):
+        row = db.execute(
+            "INSERT INTO lexical_rows(chunk_id, document_id, council, kind, themes, length, segment) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (chunk.id, chunk.document_id, chunk.council, chunk.kind,
+                                             theme_bits(chunk.themes), len(tokens), segment)).lastrowid
+        for term, count in Counter(tokens).items():
+            postings[term].append((row, len(tokens), count))
+    db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)",
+                   [(term, segment, _pack(*(np.array(c) for c in zip(*entries)))) for term, entries in postings.items()])
+    _change_df(db, token_lists, +1)
+    compact(db)
+
+
+def remove_document(db: sqlite3.Connection, document_id: str) -> None:
+    """Forget a document's chunks; call before the catalog deletes them (their text is
+    tokenized again to lower the frequencies they raised). Their postings stay, dead,
+    until their segment is merged."""
+    rows = db.execute("SELECT r.segment, c.title, c.section, c.text FROM lexical_rows r JOIN chunks c "
+                      "ON c.id = r.chunk_id WHERE r.document_id=?", (document_id,)).fetchall()
+    if not rows:
+        return
+    texts = [Chunk(id="", document_id="", position=0, page=0, title=t or "", section=s or "",
+                   text=x or "").embedding_text() for _, t, s, x in rows]
+    _change_df(db, tokenize(texts), -1)
+    for segment, n in Counter(r[0] for r in rows).items():
+        db.execute("UPDATE lexical_segments SET dead = dead + ? WHERE id=?", (n, segment))
+    db.execute("DELETE FROM lexical_rows WHERE document_id=?", (document_id,))
+
+
+def _size_class(live: int) -> int:
+    return int(math.log(max(live, 1), FANOUT))
+
+
+def compact(db: sqlite3.Connection) -> None:
+    """Merge segments until no size class holds FANOUT of them and none is mostly dead."""
+    while True:
+        segments = db.execute("SELECT id, rows - dead, dead FROM lexical_segments ORDER BY id").fetchall()
+        mostly_dead = [s for s, live, dead in segments if dead > live]
+        if mostly_dead:
+            merge(db, mostly_dead[:1])
+            continue
+        classes: dict[int, list[int]] = defaultdict(list)
+        for segment, live, _ in segments:
+            classes[_size_class(live)].append(segment)
+        full = [members for _, members in sorted(classes.items()) if len(members) >= FANOUT]
+        if not full:
+            return
+        merge(db, full[0])
+
+
+def merge(db: sqlite3.Connection, segments: list[int]) -> int | None:
+    """Rewrite these segments as one, without their dead rows; returns the new segment."""
+    import numpy as np
+
+    marks = ",".join("?" * len(segments))
+    live = np.array([r[0] for r in db.execute(f"SELECT row FROM lexical_rows WHERE segment IN ({marks})", segments)],
+                    dtype=np.int32)
+    target = None
+    if len(live):
+        target = db.execute("INSERT INTO lexical_segments(rows) VALUES (?)", (len(live),)).lastrowid
+        live.sort()
+        blobs: dict[str, list[bytes]] = defaultdict(list)
+        for term, data in db.execute(f"SELECT term, data FROM lexical_postings WHERE segment IN ({marks})", segments):
+            blobs[term].append(data)
+        merged = []
+        for term, parts in blobs.items():
+            rows, lengths, tf = (np.concatenate(a) for a in zip(*(_unpack(p) for p in parts)))
+            keep = np.isin(rows, live, assume_unique=True)
+            if keep.any():
+                merged.append((term, target, _pack(rows[keep], lengths[keep], tf[keep])))
+        db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)", merged)
+        db.execute(f"UPDATE lexical_rows SET segment=? WHERE segment IN ({marks})", [target, *segments])
+    db.execute(f"DELETE FROM lexical_postings WHERE segment IN ({marks})", segments)
+    db.execute(f"DELETE FROM lexical_segments WHERE id IN ({marks})", segments)
+    return target
+
+
+def clear(db: sqlite3.Connection) -> None:
+    for table in ("lexical_postings", "lexical_segments", "lexical_terms", "lexical_rows"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("DELETE FROM meta WHERE key IN ('lexical_chunks', 'lexical_tokens')")
+
+
+# --- reading ------------------------------------------------------------------------------
+class LexicalReader:
+    """BM25 queries, IDF weights and vocabulary look-ups on the catalog's connection: inside
+    an open read transaction (Index.reading) all of them see one snapshot."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def chunk_count(self) -> int:
+        return _meta_int(self.db, "lexical_chunks")
+
+    def document_frequencies(self, stems) -> dict[str, int]:
+        stems = list(set(stems))
+        if not stems:
+            return {}
+        rows = self.db.execute("SELECT term, df FROM lexical_terms WHERE term IN (SELECT value FROM json_each(?))",
+                               (json.dumps(stems),))
+        return dict(rows.fetchall())
 
     def idf(self, stems: set[str]) -> dict[str, float]:
         """Inverse document frequency of each stem (BM25's formula); a stem no chunk has
         gets the highest weight."""
-        import math
+        n = self.chunk_count()
+        df = self.document_frequencies(stems)
+        return {s: math.log(1 + (n - df.get(s, 0) + 0.5) / (df.get(s, 0) + 0.5)) for s in stems}
 
-        n = len(self.ids)
-        weights = {}
-        vocabulary = self.retriever.vocab_dict if self.retriever is not None else {}
-        indptr = self.retriever.scores["indptr"] if self.retriever is not None else None
-        for stem in stems:
-            token = vocabulary.get(stem)
-            df = int(indptr[token + 1] - indptr[token]) if token is not None else 0
-            weights[stem] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return weights
+    def has_all(self, stems: list[str]) -> bool:
+        return len(self.document_frequencies(stems)) == len(set(stems))
 
-    # --- search -------------------------------------------------------------------
-    def mask(self, filters: Filters) -> np.ndarray | None:
-        if filters.is_empty():
-            return None
-        keep = np.ones(len(self.ids), dtype=bool)
-        if filters.councils:
-            keep &= np.isin(self.council, list(filters.councils))
-        if filters.kinds:
-            keep &= np.isin(self.kind, list(filters.kinds))
-        if filters.document_ids:
-            keep &= np.isin(self.document_id, list(filters.document_ids))
-        if filters.themes:
-            bits = sum(1 << t for t in filters.themes)
-            keep &= (self.themes & bits) != 0
-        return keep
+    def scores(self, tokens: list[str]):
+        """BM25 score of every row number (zero for rows the tokens do not occur in)."""
+        import numpy as np
 
-    def query(self, text: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+        n, total = self.chunk_count(), _meta_int(self.db, "lexical_tokens")
+        weight = Counter(tokens)  # a word twice in the query counts twice, as in bm25s
+        df = self.document_frequencies(weight)
+        if not n or not df:
+            return np.zeros(0)
+        mean_length = total / n
+        rows_parts, score_parts = [], []
+        for term, data in self.db.execute("SELECT term, data FROM lexical_postings WHERE term IN "
+                                          "(SELECT value FROM json_each(?))", (json.dumps(list(df)),)):
+            rows, lengths, tf = _unpack(data)
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            tf = tf.astype(np.float32)
+            rows_parts.append(rows)
+            score_parts.append((weight[term] * idf) * tf / (tf + (K1 * (1 - B)) + (K1 * B / mean_length) * lengths))
+        if not rows_parts:
+            return np.zeros(0)
+        return np.bincount(np.concatenate(rows_parts), weights=np.concatenate(score_parts))
+
+    def allowed_count(self, filters: Filters) -> int:
+        where, params = filter_sql(filters)
+        return self.db.execute(f"SELECT COUNT(*) FROM lexical_rows WHERE {where}", params).fetchone()[0]
+
+    def allowed_ids(self, filters: Filters) -> list[str]:
+        where, params = filter_sql(filters)
+        return [r[0] for r in self.db.execute(f"SELECT chunk_id FROM lexical_rows WHERE {where}", params)]
+
+    def passing_ids(self, chunk_ids: list[str], filters: Filters) -> set[str]:
+        """Those of the ids the catalog holds (in this snapshot) that pass the filters."""
+        where, params = filter_sql(filters)
+        rows = self.db.execute(f"SELECT chunk_id FROM lexical_rows WHERE chunk_id IN (SELECT value FROM json_each(?)) "
+                               f"AND {where}", [json.dumps(list(chunk_ids)), *params])
+        return {r[0] for r in rows}
+
+    def _rows_to_ids(self, rows, filters: Filters) -> dict[int, str]:
+        where, params = filter_sql(filters)
+        found = self.db.execute(f"SELECT row, chunk_id FROM lexical_rows WHERE row IN (SELECT value FROM json_each(?)) "
+                                f"AND {where}", [json.dumps(rows.tolist()), *params])
+        return dict(found.fetchall())
+
+    def query(self, text: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; only chunks with a score above zero."""
-        if self.retriever is None or k <= 0:
+        import numpy as np
+
+        filters = filters or Filters()
+        tokens = tokenize([text])[0] if k > 0 else []
+        scores = self.scores(tokens) if tokens else np.zeros(0)
+        candidates = np.flatnonzero(scores > 0)
+        if not len(candidates):
             return []
-        tokens = tokenize([text])[0]
-        if not tokens:
-            return []
-        scores = self.retriever.get_scores(tokens)
-        keep = self.mask(filters)
-        if keep is not None:
-            scores = np.where(keep, scores, 0.0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        if not filters.is_empty() and self.allowed_count(filters) <= NARROW:
+            where, params = filter_sql(filters)
+            allowed = np.array([r[0] for r in self.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)],
+                               dtype=np.int64)
+            candidates = np.intersect1d(candidates, allowed, assume_unique=True)
+        values = scores[candidates]
+
+        def best(m: int):  # the m best candidates, best first
+            if m < len(candidates):
+                top = np.argpartition(-values, m - 1)[:m]
+                return candidates[top[np.argsort(-values[top], kind="stable")]]
+            return candidates[np.argsort(-values, kind="stable")]
+
+        # Candidates may be dead (their document was removed or replaced) or fail the
+        # filters: look them up in batches, best first, until k pass.
+        found: list[tuple[str, float]] = []
+        start, batch = 0, max(2 * k, 50)
+        while start < len(candidates) and len(found) < k:
+            rows = best(start + batch)[start:]
+            ids = self._rows_to_ids(rows, filters)
+            found += [(ids[r], float(scores[r])) for r in rows.tolist() if r in ids]
+            start, batch = start + batch, batch * 4
+        return found[:k]
+
+
+def rebuild(db: sqlite3.Connection, chunks_by_document) -> int:
+    """Index every chunk again (inside the caller's transaction); returns how many.
+    ``chunks_by_document`` yields lists of chunks, one list per document."""
+    clear(db)
+    count = 0
+    batch: list[Chunk] = []
+    for chunks in chunks_by_document:
+        batch += chunks
+        if len(batch) >= 5000:  # one segment per batch keeps the rebuild from merging often
+            add_chunks(db, batch)
+            count, batch = count + len(batch), []
+    add_chunks(db, batch)
+    count += len(batch)
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('lexical', ?)", (VERSION,))
+    return count

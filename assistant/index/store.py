@@ -12,6 +12,14 @@ from assistant.models import Chunk, Filters
 
 COLLECTION = "plan_assistant_chunks"
 START_SERVER = "chroma run --path DIR --host 127.0.0.1 --port N"
+# Chroma's errors a reader meets when another process is writing (an embedded reader whose
+# in-memory index is older than the files: "Error finding id"); reading again, on a
+# reopened store, sees the new state.
+TRANSIENT = ("InternalError", "DuplicateIDError", "NotFoundError", "IDAlreadyExistsError", "UniqueConstraintError")
+
+
+class StoreChanging(Exception):
+    """A read met the vector store mid-change; the caller reopens it and reads again."""
 
 
 def chunk_metadata(chunk: Chunk) -> dict:
@@ -67,7 +75,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        self.url = url
+        self.url, self.path, self.collection_name = url, path, collection
         if url:
             from urllib.parse import urlparse
 
@@ -85,9 +93,45 @@ class ChromaStore:
             path.mkdir(parents=True, exist_ok=True)
             self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             self.location = str(path)
+        self._open_collection()
+
+    def _open_collection(self) -> None:
         with self._server():
             self.collection = self.client.get_or_create_collection(
-                collection, embedding_function=_NoDefaultEmbedding(), metadata={"hnsw:space": "cosine"})
+                self.collection_name, embedding_function=_NoDefaultEmbedding(), metadata={"hnsw:space": "cosine"})
+
+    def reopen(self) -> None:
+        """See what other processes wrote since this one opened the store. A server always
+        answers with its current state; an embedded store keeps its vector index in this
+        process's memory, which only a new client reloads."""
+        if self.url:
+            return
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.close()
+        self.client = chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+        self._open_collection()
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)  # chromadb >= 1.1; releases the shared in-process system
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing a client that is already gone
+                pass
+
+    @contextmanager
+    def _reading(self):
+        """Reads: a server that went away is a backend failure; Chroma's own errors while
+        another process writes mean "read again" (StoreChanging)."""
+        with self._server():
+            try:
+                yield
+            except Exception as exc:
+                if type(exc).__name__ in TRANSIENT and type(exc).__module__.startswith("chromadb"):
+                    raise StoreChanging(f"{type(exc).__name__}: {exc}") from exc
+                raise
 
     @contextmanager
     def _server(self):
@@ -130,7 +174,7 @@ class ChromaStore:
                 offset += 5000
 
     def count(self) -> int:
-        with self._server():
+        with self._reading():
             return self.collection.count()
 
     def nearest_among(self, vector: list[float], ids: list[str], k: int) -> list[tuple[str, float]]:
@@ -138,8 +182,8 @@ class ChromaStore:
         best first, by comparing with each (exact)."""
         import numpy as np
 
-        with self._server():
-            found = self.collection.get(ids=ids, include=["embeddings"])
+        with self._reading():
+            found = self.collection.get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
         if not found["ids"]:
             return []
         matrix = np.asarray(found["embeddings"], dtype=np.float32)
@@ -152,7 +196,7 @@ class ChromaStore:
         """(chunk id, cosine similarity), best first."""
         if k <= 0:
             return []
-        with self._server():
+        with self._reading():
             result = self.collection.query(query_embeddings=[vector], n_results=k, where=where_clause(filters),
                                            include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]

@@ -20,6 +20,7 @@ from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.models import Document, DocumentMeta
 
 META_FIELDS = ("title", "council", "kind", "date", "origin")
+MIN_COVERAGE = 0.9  # below this share of the loaded text indexed, ingest warns (shipped and dev corpora: >= 0.99)
 
 
 @dataclass
@@ -36,9 +37,13 @@ class IngestResult:
     message: str = ""
     document: Document | None = None
     chunks: int = 0
+    coverage: float = 1.0  # share of the loaded text that was indexed (chunking.Chunked.coverage)
+    flagged: int = 0  # chunks that address an AI assistant (evidence.injection)
+    warnings: list[str] = field(default_factory=list)  # the ingest output shows these loudly
 
     def as_dict(self) -> dict:
-        data = {"path": self.path, "status": self.status, "message": self.message, "chunks": self.chunks}
+        data = {"path": self.path, "status": self.status, "message": self.message, "chunks": self.chunks,
+                "coverage": round(self.coverage, 4), "flagged_chunks": self.flagged, "warnings": self.warnings}
         if self.document:
             data["document"] = self.document.model_dump(mode="json")
         return data
@@ -50,6 +55,7 @@ class Progress:
     def start(self, files: int) -> None: ...
     def file(self, path: Path) -> None: ...
     def advance(self) -> None: ...
+    def ocr_page(self, path: Path, page: int, done: int, total: int) -> None: ...  # a scanned page was read
 
 
 def document_id(raw: bytes) -> str:
@@ -74,6 +80,7 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
     from assistant.index import open_index
     from assistant.index.embeddings import embedder_name
     from assistant.index.locking import index_lock
+    from assistant.index.vector_cache import prepare_answers
 
     progress = progress or Progress()
     guidance = load_guidance(settings.guidance_path())
@@ -92,7 +99,8 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
             for item in items:
                 progress.file(item.path)
                 try:
-                    results.append(_ingest_one(index, item, guidance, settings))
+                    results.append(_ingest_one(index, item, guidance, settings, progress))
+                    prepare_answers(index, results[-1], progress)  # the first answer's vectors, now
                 except AssistantError as exc:
                     if not isinstance(exc, UserError):
                         raise  # a backend failure stops the run; what is done stays done
@@ -107,27 +115,35 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
     return results
 
 
-def _ingest_one(index, item: IngestItem, guidance, settings) -> IngestResult:
-    from assistant.ingest.chunking import chunk_document
+def _ingest_one(index, item: IngestItem, guidance, settings, progress: Progress | None = None) -> IngestResult:
+    from assistant.ingest.chunking import chunk_pages
     from assistant.ingest.loaders import load_file
     from assistant.ingest.metadata import resolve_meta
 
-    loaded = load_file(item.path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    ocr_page = getattr(progress, "ocr_page", None)  # progress objects without it just skip OCR steps
+    loaded = load_file(item.path, max_bytes=int(settings.max_file_mb * 1024 * 1024),
+                       on_ocr_page=(lambda n, done, total: ocr_page(item.path, n, done, total)) if ocr_page else None)
     source = str(item.path.resolve())
-    meta = resolve_meta(item.path, loaded.pages, loaded.title, item.meta, item.given)
+    meta = resolve_meta(item.path, loaded.pages, loaded.title, item.meta, item.given,
+                        file_date=loaded.date, file_council=loaded.council)
     doc_id = document_id(loaded.raw)
     previous = index.catalog.document_by_source(source)
     same_content = index.catalog.document(doc_id)
     if same_content and same_content.source != source and (previous is None or previous.id != doc_id):
         return IngestResult(path=str(item.path), status="unchanged", document=same_content, chunks=same_content.chunks,
                             message=f"same content as {same_content.source}, already indexed")
-    if previous and previous.id == doc_id and all(getattr(previous, f) == getattr(meta, f) for f in META_FIELDS) \
-            and index.catalog.get_meta("chunker") == CHUNKER_VERSION:
-        return IngestResult(path=str(item.path), status="unchanged", document=previous, chunks=previous.chunks)
     document = Document(id=doc_id, source=source, pages=len(loaded.pages),
                         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         **meta.model_dump())
-    chunks = chunk_document(document, loaded.pages, guidance)
+    chunked = chunk_pages(document, loaded.pages, guidance)
+    chunks = chunked.chunks
+    flagged, warnings = _check_chunks(item.path, chunked)
+    # same bytes can give new chunks: scanned pages skipped last time are OCR'd once Tesseract is installed
+    if previous and previous.id == doc_id and all(getattr(previous, f) == getattr(meta, f) for f in META_FIELDS) \
+            and index.catalog.get_meta("chunker") == CHUNKER_VERSION \
+            and index.catalog.chunk_ids(previous.id) == {c.id for c in chunks}:
+        return IngestResult(path=str(item.path), status="unchanged", document=previous, chunks=previous.chunks,
+                            coverage=chunked.coverage, flagged=flagged)
     if not chunks:
         raise UserError(f"{item.path}: no indexable text after cleaning. Check the file opens and has text.")
     document.chunks = len(chunks)
@@ -139,4 +155,29 @@ def _ingest_one(index, item: IngestItem, guidance, settings) -> IngestResult:
     if stale:
         index.store.delete(stale)
     return IngestResult(path=str(item.path), status="replaced" if previous else "added", document=document,
-                        chunks=len(chunks))
+                        chunks=len(chunks), message=" ".join(loaded.warnings), coverage=chunked.coverage,
+                        flagged=flagged, warnings=warnings)
+
+
+def _check_chunks(path: Path, chunked) -> tuple[int, list[str]]:
+    """What the officer must hear about a document's chunks: text lost in chunking, and
+    passages that address an AI assistant (indexed as data; answers citing them say so)."""
+    from assistant.evidence.injection import addresses_ai, matches
+
+    warnings = []
+    name = Path(path).name
+    if chunked.coverage < MIN_COVERAGE:
+        example = f" For example, on p. {chunked.lost[0][0]} \"{chunked.lost[0][1][:80]}\" was read as a heading." \
+            if chunked.lost else ""
+        warnings.append(f"{name}: only {chunked.coverage:.0%} of the text loaded was indexed; the rest cannot be "
+                        f"found or quoted.{example} Check the document's layout (one paragraph per line, headings on "
+                        "lines of their own), or report it.")
+    flagged = [c for c in chunked.chunks if addresses_ai(c.text)]
+    if flagged:
+        pages = sorted({c.page for c in flagged})
+        where = f"p. {pages[0]}" if len(pages) == 1 else "pp. " + ", ".join(map(str, pages))
+        phrase = matches(flagged[0].text)[0]
+        warnings.append(f"{name}: passage{'s' if len(flagged) > 1 else ''} on {where} address"
+                        f"{'' if len(flagged) > 1 else 'es'} an AI assistant (\"{phrase}\"); "
+                        f"{'they are' if len(flagged) > 1 else 'it is'} indexed as data and will be flagged when cited.")
+    return len(flagged), warnings

@@ -5,128 +5,26 @@ A chunk's text is always a contiguous, verbatim slice of its page, so any quote 
 from a chunk is verbatim in the source.
 
 How it works: each page is read line by line into blocks (a heading, a list item, a
-paragraph); blocks are packed into chunks of about TARGET_CHARS within one section; a
-block too long for one chunk is split by LangChain's RecursiveCharacterTextSplitter.
+paragraph: assistant/text/blocks.py); blocks are packed into chunks of about TARGET_CHARS
+within one section; a block too long for one chunk is split by LangChain's
+RecursiveCharacterTextSplitter. Headings with nothing under them (a report's cover sheet)
+become chunks of their own, and chunk_pages counts how much of the loaded text the chunks
+keep (Chunked.coverage), so that ingest can warn when text was lost.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.guidance import Guidance, tag_themes
 from assistant.models import Chunk, Document, Page
+from assistant.text.blocks import Block, heading_title, reads_as_statement, split_blocks
 
 # Bump when loading or chunking changes, so the next ingest re-chunks documents it would skip.
-CHUNKER_VERSION = "7"
+CHUNKER_VERSION = "8"
 TARGET_CHARS = 500
 MAX_CHARS = 800
-
-BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\(?[a-z0-9]{1,3}[.)])\s+")
-NUMBERED_HEADING = re.compile(
-    r"^\s*(?:(?:section|part|theme|appendix|annex)\s+[\w.]+|\d+(?:\.\d+)*\.?|[A-Z]\.)\s*[:.\-–—]?\s+\S",
-    re.IGNORECASE,
-)
-TERMINAL = ".,;:"
-
-
-@dataclass
-class Block:
-    start: int  # offsets in the page text
-    end: int
-    kind: str  # heading | item | para
-    level: int = 2  # heading level
-    lead_in: str = ""  # for list items: the line introducing the list
-
-
-def _is_heading(line: str, prev_blank: bool, next_line: str) -> tuple[bool, int]:
-    s = line.strip()
-    if not s or "\t" in s or len(s) > 200:
-        return False, 0
-    if s.startswith("#"):
-        return True, len(s) - len(s.lstrip("#"))
-    next_starts_block = not next_line.strip() or next_line.strip()[:1].isupper() or bool(BULLET.match(next_line))
-    if not (prev_blank and next_starts_block):
-        return False, 0
-    words = s.split()
-    letters = [c for c in s if c.isalpha()]
-    if letters and len(s) <= 80 and all(c.isupper() for c in letters) and len(letters) >= 4:
-        return True, 2
-    numbered = NUMBERED_HEADING.match(s)
-    if BULLET.match(s) and not numbered:
-        return False, 0
-    body = s[numbered.end() - 1:] if numbered else s
-    one_sentence = len(re.findall(r"[.?!]\s+[A-Z]", body)) == 0
-    if numbered and one_sentence:
-        label = s.split()[0].rstrip(".:")
-        sub_numbered = "." in label
-        if s[-1] not in TERMINAL or (not sub_numbered and len(s) <= 200):
-            return True, 2 + label.count(".")
-    if s.endswith("?") and len(s) <= 160 and one_sentence:
-        return True, 3
-    bare = s.rstrip(" -–")
-    if len(bare) <= 80 and len(words) <= 12 and bare[-1] not in TERMINAL and s[0].isupper():
-        # title-case: most words that are not short function words start with a capital
-        significant = [w for w in words if w.isalpha() and len(w) > 3]
-        capitalised = sum(1 for w in significant if w[0].isupper())
-        if capitalised * 2 > len(significant) or len(words) <= 2:
-            return True, 3
-    return False, 0
-
-
-def split_blocks(text: str) -> list[Block]:
-    """Read a page into heading, list-item and paragraph blocks (with offsets)."""
-    lines = text.split("\n")
-    offsets, pos = [], 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
-    blocks: list[Block] = []
-    lead_in = ""
-    lead_in_indent = -1  # indentation of the list item that opened the current list (-1: a paragraph did)
-    block_start = True  # the previous line was blank, a heading, or ended a sentence
-    prev_blank = True
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            block_start = prev_blank = True
-            continue
-        start = offsets[i] + (len(line) - len(line.lstrip()))
-        end = offsets[i] + len(line.rstrip())
-        next_line = lines[i + 1] if i + 1 < len(lines) else ""
-        in_list = bool(lead_in) and not prev_blank and bool(BULLET.match(line))  # "...themes:\n1. How you..."
-        is_heading, level = (False, 0) if in_list else _is_heading(line, block_start, next_line)
-        if is_heading:
-            blocks.append(Block(start, end, "heading", level=level))
-            lead_in = ""
-        elif BULLET.match(line):
-            indent = len(line) - len(line.lstrip())
-            if lead_in and lead_in_indent >= 0 and indent <= lead_in_indent:
-                lead_in = ""  # a sibling of the item that opened the list, not one of its items
-            blocks.append(Block(start, end, "item", lead_in=lead_in))
-        elif blocks and blocks[-1].kind in ("para", "item") and (
-                (not prev_blank and not block_start)
-                # a sentence broken by a blank line (a page break in the source) goes on in lower case
-                or (prev_blank and stripped[:1].islower() and text[blocks[-1].end - 1] not in ".!?:;")):
-            blocks[-1].end = end  # a wrapped line continues its paragraph or list item
-        else:
-            blocks.append(Block(start, end, "para"))
-            lead_in = ""
-        last = blocks[-1]
-        body = text[last.start:last.end].rstrip(" -–")
-        if body.endswith(":"):
-            # the sentence that introduces a list: "...the following four themes:"
-            body = BULLET.sub("", body, count=1) if last.kind == "item" else body
-            sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", body.strip())
-            # the introducing sentence, with the one before it when it is as short as "Examples include:"
-            lead_in = " ".join(sentences[-2:]) if len(sentences[-1].split()) < 5 else sentences[-1]
-            lead_in_indent = len(line) - len(line.lstrip()) if last.kind == "item" else -1
-        elif last.kind == "para":
-            lead_in = ""
-        prev_blank = False
-        block_start = is_heading or stripped[-1] in ".:?!"
-    return blocks
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -149,40 +47,105 @@ def chunk_id(document_id: str, position: int, text: str) -> str:
     return f"{document_id}-{position:05d}-{digest}"
 
 
+@dataclass
+class Chunked:
+    chunks: list[Chunk]
+    loaded_chars: int  # non-white-space characters of the loaded pages
+    # of those, the ones a search can find: in a chunk, or in a heading stored as its chunks'
+    # section; a "heading" that reads as a sentence is not counted (it is never quoted)
+    indexed_chars: int
+    lost: list[tuple[int, str]] = field(default_factory=list)  # (page number, text) of headings read from sentences
+
+    @property
+    def coverage(self) -> float:
+        """The share of what was loaded that can be found: 1.0 when nothing was lost."""
+        return self.indexed_chars / self.loaded_chars if self.loaded_chars else 1.0
+
+
+@dataclass
+class _Heading:
+    level: int
+    title: str
+    page: int  # index in the document's pages
+    block: Block
+    seq: int  # the block's place in the document
+    section_before: str  # the section in force before the run of headings it is in
+    carried: bool = False  # some chunk sits under it (its words go with the chunk as its section)
+
+
+def _visible(text: str) -> int:
+    return len(text) - sum(1 for c in text if c.isspace())
+
+
 def chunk_document(document: Document, pages: list[Page], guidance: Guidance) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    headings: list[tuple[int, str]] = []  # (level, text) stack carried across pages
+    return chunk_pages(document, pages, guidance).chunks
+
+
+def _orphan_spans(orphans: list[_Heading]) -> list[tuple[int, int, int, str]]:
+    """Headings with nothing under them (a report's cover sheet: "Date of meeting: 10 July
+    2024", "Report author: ..."; a heading cut off at the end of a file) as (page, start, end,
+    section) spans of consecutive headings. They are indexed as chunks of their own so their
+    words can be found; sentences.split_units still reads them as headings, not as points."""
+    spans: list[tuple[int, int, int, str]] = []
+    previous: _Heading | None = None
+    for heading in sorted(orphans, key=lambda h: h.seq):
+        if previous and previous.seq + 1 == heading.seq and previous.page == heading.page:
+            page, start, _, section = spans[-1]
+            spans[-1] = (page, start, heading.block.end, section)
+        else:
+            spans.append((heading.page, heading.block.start, heading.block.end, heading.section_before))
+        previous = heading
+    return spans
+
+
+def chunk_pages(document: Document, pages: list[Page], guidance: Guidance) -> Chunked:
+    """Chunk a document's pages, counting how much of their text the chunks keep."""
+    spans: list[tuple[int, int, int, str]] = []  # (page index, start, end, section)
+    headings: list[_Heading] = []  # the open headings, outermost first, carried across pages
+    every_heading: list[_Heading] = []
+    seq = 0
 
     def section_name() -> str:
-        return headings[-1][1] if headings else ""
+        return headings[-1].title if headings else ""
 
-    for page in pages:
+    for index, page in enumerate(pages):
         text = page.text
-        spans: list[tuple[int, int, str]] = []  # (start, end, section)
         current: list[int] | None = None  # [start, end]
         current_section = section_name()
         context = ""
+        run_section: str | None = None  # while headings follow headings: the section before the first
+
+        def add(start: int, end: int, section: str) -> None:
+            spans.append((index, start, end, section))
+            for heading in headings:  # the chunk's section and the headings it sits under
+                heading.carried = True
 
         def flush():
             nonlocal current
             if current:
-                spans.append((current[0], current[1], context or current_section))
+                add(current[0], current[1], context or current_section)
             current = None
 
         for block in split_blocks(text):
+            seq += 1
             if block.kind == "heading":
                 flush()
-                title = text[block.start:block.end].strip().lstrip("#").strip()
-                while headings and headings[-1][0] >= block.level:
+                if run_section is None:
+                    run_section = current_section
+                while headings and headings[-1].level >= block.level:
                     headings.pop()
-                headings.append((block.level, title))
+                heading = _Heading(block.level, heading_title(text[block.start:block.end]), index, block, seq,
+                                   run_section)
+                headings.append(heading)
+                every_heading.append(heading)
                 current_section = section_name()
                 context = ""
                 continue
+            run_section = None
             if block.end - block.start > MAX_CHARS:
                 flush()
                 for s, e in _split_long(text, block.start, block.end):
-                    spans.append((s, e, current_section))
+                    add(s, e, current_section)
                 continue
             if current and block.end - current[0] > TARGET_CHARS:
                 flush()
@@ -193,23 +156,40 @@ def chunk_document(document: Document, pages: list[Page], guidance: Guidance) ->
             else:
                 current[1] = block.end
         flush()
-        for start, end, section in spans:
-            body = text[start:end]
-            if not body.strip():
-                continue
-            position = len(chunks)
-            chunks.append(Chunk(
-                id=chunk_id(document.id, position, body),
-                document_id=document.id,
-                position=position,
-                text=body,
-                page=page.number,
-                section=section,
-                themes=tag_themes(body, section, guidance),
-                council=document.council,
-                kind=document.kind,
-                title=document.title,
-                source=document.source,
-                date=document.date,
-            ))
-    return chunks
+    orphans = [h for h in every_heading if not h.carried]
+    spans.extend(_orphan_spans(orphans))
+    chunks: list[Chunk] = []
+    for index, start, end, section in sorted(spans):
+        page = pages[index]
+        body = page.text[start:end]
+        if not body.strip():
+            continue
+        position = len(chunks)
+        chunks.append(Chunk(
+            id=chunk_id(document.id, position, body),
+            document_id=document.id,
+            position=position,
+            text=body,
+            page=page.number,
+            section=section,
+            themes=tag_themes(body, section, guidance),
+            council=document.council,
+            kind=document.kind,
+            title=document.title,
+            source=document.source,
+            date=document.date,
+            ocr=page.ocr,
+        ))
+    loaded = sum(_visible(p.text) for p in pages)
+    indexed = sum(_visible(c.text) for c in chunks)
+    lost = []
+    for heading in every_heading:
+        text = pages[heading.page].text[heading.block.start:heading.block.end]
+        statement = reads_as_statement(text)
+        if heading.carried and not statement:
+            indexed += _visible(text)  # stored as its chunks' section: found with them
+        elif statement:
+            lost.append((pages[heading.page].number, heading.title))
+            if not heading.carried:
+                indexed -= _visible(text)  # in an orphan chunk, but a heading there too: never quoted
+    return Chunked(chunks, loaded, indexed, lost)

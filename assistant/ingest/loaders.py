@@ -1,5 +1,10 @@
-"""Files -> pages of text. PDF (pypdf, page numbers kept), DOCX (python-docx, headings
-and lists kept, pages from page breaks), Markdown and plain text (form feeds split pages).
+"""Files -> pages of text. PDF (pypdf, page numbers kept; scanned pages OCR'd, see ocr.py),
+DOCX (python-docx, headings and lists kept, pages from page breaks), Markdown and plain text
+(form feeds split pages), saved web pages (html.py: main content only, one page each).
+
+Several files of one document (a plan published as one web page per theme) load as one
+document through a *bundle* path, their paths joined by " + " (see bundle_path): page N is
+file N's page, and the document id is the hash of their bytes in order.
 
 Every failure is a UserError that names the file and what to do about it.
 """
@@ -8,13 +13,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from assistant.errors import UserError
 from assistant.models import Page
 
-SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
+SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+            ".html": "html", ".htm": "html"}
+BUNDLE_SEP = " + "  # joins the paths of a document made of several files (manifest `paths = [...]`)
 
 MB = 1024 * 1024  # ASSISTANT_MAX_FILE_MB counts in these
 EXPANSION_ALLOWED = 4  # a .docx may expand to this many times the size limit (XML compresses well)
@@ -31,6 +39,9 @@ class LoadedFile:
     title: str  # from the file's own metadata or first heading; "" if none
     format: str
     raw: bytes  # the bytes the document id is hashed from
+    date: str = ""  # YYYY-MM-DD from the file's own metadata (a web page's <meta>); "" if none
+    council: str = ""  # the publisher the file names (a web page's og:site_name); "" if none
+    warnings: list[str] = field(default_factory=list)  # indexed, but something was left out (unread scans)
 
 
 def clean_text(text: str) -> str:
@@ -42,20 +53,67 @@ def clean_text(text: str) -> str:
 
 
 def supported(path: Path) -> bool:
-    return path.suffix.lower() in SUFFIXES
-
-
-def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024) -> LoadedFile:
+    """A file ingest reads: a known type, and not part of a saved web page's "<page>_files" folder
+    (its scripts, images and frames belong to the page, which is read on its own)."""
     path = Path(path)
+    return path.suffix.lower() in SUFFIXES and _saved_page_of(path) is None
+
+
+def _saved_page_of(path: Path) -> Path | None:
+    for folder in path.parents:
+        if folder.name.endswith("_files"):
+            stem = folder.name[:-len("_files")]
+            for suffix in (".html", ".htm"):
+                if (folder.parent / (stem + suffix)).is_file():
+                    return folder.parent / (stem + suffix)
+    return None
+
+
+def saved_page_html(folder: Path) -> Path | None:
+    """The page of a folder holding a saved web page ("Plan.html" beside "Plan_files/")."""
+    pages = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".html", ".htm"))
+    with_assets = [p for p in pages if (folder / (p.stem + "_files")).is_dir()]
+    if len(with_assets) == 1:
+        return with_assets[0]
+    if len(pages) == 1 and any(d.is_dir() and d.name.endswith("_files") for d in folder.iterdir()):
+        return pages[0]
+    return None
+
+
+def bundle_path(paths: list[Path]) -> Path:
+    """One path naming several files read as one document, in order."""
+    return Path(BUNDLE_SEP.join(str(Path(p)) for p in paths))
+
+
+def bundle_parts(path: Path) -> list[Path] | None:
+    """The files of a bundle path, or None if it is an ordinary path."""
+    text = str(path)
+    if BUNDLE_SEP not in text or Path(path).exists():
+        return None
+    parts = [Path(p) for p in text.split(BUNDLE_SEP)]
+    return parts if len(parts) > 1 else None
+
+
+OnOcrPage = Callable[[int, int, int], None]  # (page number, pages done, pages to OCR)
+
+
+def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024, on_ocr_page: OnOcrPage | None = None) -> LoadedFile:
+    path = Path(path)
+    parts = bundle_parts(path)
+    if parts:
+        return _load_bundle(path, parts, max_bytes, on_ocr_page)
     if not path.exists():
         raise UserError(f"{path}: no such file. Check the path (quote it if it has spaces).")
     if path.is_dir():
-        raise UserError(f"{path}: is a folder. Pass the files, or the folder's contents (e.g. {path}/*.pdf).")
+        page = saved_page_html(path)
+        if page is None:
+            raise UserError(f"{path}: is a folder. Pass the files, or the folder's contents (e.g. {path}/*.pdf).")
+        path = page
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         kinds = ", ".join(sorted(SUFFIXES))
         raise UserError(f"{path}: unsupported file type '{path.suffix or '(none)'}'. Supported: {kinds}. "
-                        "Save the document as PDF, DOCX, Markdown or UTF-8 text.")
+                        "Save the document as PDF, DOCX, HTML, Markdown or UTF-8 text.")
     size = path.stat().st_size
     if size == 0:
         raise UserError(f"{path}: the file is empty. Check you exported the right file.")
@@ -65,13 +123,52 @@ def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024) -> LoadedFile:
     raw = path.read_bytes()
     if fmt == "docx":
         _refuse_zip_bomb(path, raw, max_bytes)
-    loader = {"pdf": _load_pdf, "docx": _load_docx, "markdown": _load_text, "text": _load_text}[fmt]
-    pages, title = loader(path, raw)
-    pages = [Page(number=p.number, text=clean_text(p.text)) for p in pages]
+    date = council = ""
+    warnings: list[str] = []
+    if fmt == "pdf":
+        pages, title, warnings = _load_pdf(path, raw, on_ocr_page)
+    elif fmt == "html":
+        pages, title, date, council = _load_html(path, raw)
+    else:
+        pages, title = {"docx": _load_docx, "markdown": _load_text, "text": _load_text}[fmt](path, raw)
+    pages = [p.model_copy(update={"text": clean_text(p.text)}) for p in pages]
     if not any(p.text.strip() for p in pages):
-        hint = " It may be a scan: run OCR first (e.g. ocrmypdf)." if fmt == "pdf" else ""
-        raise UserError(f"{path}: no text found in the file.{hint}")
-    return LoadedFile(path=path, pages=pages, title=clean_text(title).strip(), format=fmt, raw=raw)
+        raise UserError(f"{path}: no text found in the file."
+                        + (" Save the page again once it has loaded fully (File > Save as, 'Webpage, complete')."
+                           if fmt == "html" else ""))
+    return LoadedFile(path=path, pages=pages, title=clean_text(title).strip(), format=fmt, raw=raw,
+                      date=date, council=clean_text(council).strip(), warnings=warnings)
+
+
+def _load_bundle(path: Path, parts: list[Path], max_bytes: int, on_ocr_page: OnOcrPage | None) -> LoadedFile:
+    """Several files as one document: their pages in order, numbered on (file N's page is page N
+    when each file is one web page); metadata from the first file that has it."""
+    loaded = [load_file(part, max_bytes, on_ocr_page) for part in parts]
+    pages: list[Page] = []
+    for one in loaded:
+        for page in one.pages:
+            pages.append(page.model_copy(update={"number": len(pages) + 1}))
+    first = loaded[0]
+    return LoadedFile(path=path, pages=pages, title=next((f.title for f in loaded if f.title), ""),
+                      format=first.format if all(f.format == first.format for f in loaded) else "bundle",
+                      raw=b"".join(f.raw for f in loaded), date=next((f.date for f in loaded if f.date), ""),
+                      council=next((f.council for f in loaded if f.council), ""),
+                      warnings=[f"{f.path.name}: {w}" for f in loaded for w in f.warnings])
+
+
+def _load_html(path: Path, raw: bytes) -> tuple[list[Page], str, str, str]:
+    from lxml import etree
+
+    from assistant.ingest.html import NotHtml, load_html
+
+    try:
+        page = load_html(raw)
+    except NotHtml as exc:
+        raise UserError(f"{path}: not a web page: {exc}. Check you saved the page as HTML.") from exc
+    except (ValueError, etree.LxmlError) as exc:
+        raise UserError(f"{path}: not a readable web page ({type(exc).__name__}). Save it again from the "
+                        "browser (File > Save as) and ingest that.") from exc
+    return [Page(number=1, text=page.text)], page.title, page.date, page.publisher
 
 
 def _refuse_zip_bomb(path: Path, raw: bytes, max_bytes: int) -> None:
@@ -90,12 +187,36 @@ def _refuse_zip_bomb(path: Path, raw: bytes, max_bytes: int) -> None:
                         "or raise ASSISTANT_MAX_FILE_MB if it is genuine.")
 
 
+def _text_encoding(raw: bytes) -> str:
+    """UTF-8 unless a byte-order mark says otherwise, or the NUL bytes of UTF-16/32 without
+    one show through (every other byte NUL in English text saved as "Unicode" by Notepad)."""
+    import codecs
+
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return encoding
+    head = raw[:4096]
+    if len(head) >= 8 and head.count(0) * 4 >= len(head):
+        for width, endian in ((4, "le"), (4, "be"), (2, "le"), (2, "be")):
+            at = width - 1 if endian == "be" else 0  # where the character byte sits in each unit
+            units = [head[i:i + width] for i in range(0, len(head) - width + 1, width)]
+            text_units = sum(1 for u in units if u[at] and not any(b for j, b in enumerate(u) if j != at))
+            if text_units * 10 >= len(units) * 9:
+                return f"utf-{width * 8}-{endian}"
+    return "utf-8-sig"
+
+
 def _load_text(path: Path, raw: bytes) -> tuple[list[Page], str]:
+    encoding = _text_encoding(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start} cannot be read). Re-save it as UTF-8, "
-                        f"e.g. iconv -f WINDOWS-1252 -t UTF-8 '{path}' > fixed{path.suffix}") from exc
+        name = encoding.replace("-sig", "").upper()
+        source = "WINDOWS-1252" if name == "UTF-8" else name  # Word and Excel's "Text" exports
+        raise UserError(f"{path}: not readable as {name} text (byte {exc.start} cannot be read). Re-save it as "
+                        f"UTF-8, e.g. iconv -f {source} -t UTF-8 '{path}' > fixed{path.suffix}") from exc
     if "\x00" in text:
         raise UserError(f"{path}: looks like a binary file, not text. Export it as PDF, DOCX or text.")
     # pdftotext and some exports separate pages with form feeds
@@ -109,7 +230,7 @@ def _load_text(path: Path, raw: bytes) -> tuple[list[Page], str]:
     return pages, title
 
 
-def _load_pdf(path: Path, raw: bytes) -> tuple[list[Page], str]:
+def _load_pdf(path: Path, raw: bytes, on_ocr_page: OnOcrPage | None = None) -> tuple[list[Page], str, list[str]]:
     import io
     import logging
 
@@ -141,7 +262,10 @@ def _load_pdf(path: Path, raw: bytes) -> tuple[list[Page], str]:
         # pypdf signals damaged files with a wide range of exceptions
         raise UserError(f"{path}: the PDF is damaged or not a PDF ({type(exc).__name__}). "
                         "Re-export or re-download it.") from exc
-    return drop_running_lines(pages), title
+    from assistant.ingest.ocr import read_scans
+
+    pages, warnings = read_scans(path, raw, pages, on_ocr_page)
+    return drop_running_lines(pages), title, warnings
 
 
 def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> list[Page]:
@@ -171,7 +295,7 @@ def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> 
         nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
         at_edge = set(nonblank[:edge] + nonblank[-edge:])
         kept = [ln for i, ln in enumerate(lines) if not (i in at_edge and key(ln) in running)]
-        cleaned.append(Page(number=page.number, text="\n".join(kept)))
+        cleaned.append(page.model_copy(update={"text": "\n".join(kept)}))
     return cleaned
 
 

@@ -1,0 +1,194 @@
+"""`compare`: every council's plan against the guidance, and the barriers councils cite.
+
+Exhaustive, not top-k: every document of every selected council is read (its plan for the
+matrix, all of them for the barriers), each once: results are cached by document hash
+(cache.py), so a re-run after adding one plan reads that plan only.
+
+    compare(workspace, councils, types, regions, progress)  -> Comparison
+    which_councils(workspace, question)   every council that says it, for "which councils..."
+
+``Comparison.to_json()`` is `compare --json`:
+    {"councils": [{"council", "type", "region",
+                   "themes": {"1": {"status", "questions": {"1.1": {"status", "quote", "source", "page"}}}}}],
+     "barriers": [{"barrier", "councils": [{"council", "quote", "source", "page"}]}]}
+``status`` is covered | partial | missing (the `gaps` judgement); ``quote`` is verbatim on
+``page`` of ``source`` (the document's path); a missing question has no quote ("", null page).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.compare.matrix import NOT_COUNCIL_DOCUMENTS, Row, build_row
+from assistant.errors import UserError
+
+__all__ = ["Comparison", "compare", "which_councils"]
+
+
+@dataclass
+class Comparison:
+    rows: list[Row]
+    barriers: list  # tally.Barrier, most cited first
+    documents_read: int  # documents assessed in this run (the rest came from the cache)
+    documents_cached: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"councils": [row.to_json() for row in self.rows],
+                "barriers": [{"barrier": b.name,
+                              "councils": [{"council": m.council, "quote": m.quote, "source": m.source, "page": m.page}
+                                           for m in b.mentions]}
+                             for b in self.barriers]}
+
+
+def council_documents(catalog) -> dict[str, list]:
+    """Each council's documents that speak for it (not the guidance, not officers' drafts)."""
+    found: dict[str, list] = {}
+    for document in catalog.documents():
+        if document.council and document.kind not in NOT_COUNCIL_DOCUMENTS:
+            found.setdefault(document.council, []).append(document)
+    return found
+
+
+def select_councils(known: list[str], councils=None, types=None, regions=None) -> list[str]:
+    from assistant.councils import matches_filters, resolve, resolve_regions, resolve_types
+
+    resolve_types(list(types or []))  # an unknown type or region is a UserError even if nothing is indexed
+    resolve_regions(list(regions or []))
+    chosen = sorted({resolve(name, known) for name in councils}) if councils else list(known)
+    if types or regions:
+        chosen = [c for c in chosen if matches_filters(c, list(types or []), list(regions or []))]
+    return chosen
+
+
+def read_document(workspace, document) -> dict:
+    """The assessment and barrier mentions of one document (what the cache keeps)."""
+    from assistant.compare.barriers import find_mentions
+    from assistant.gaps.assess import assess_chunks
+
+    chunks = workspace.index.catalog.document_chunks(document.id)
+    # assess_chunks is assess_document's engine; called here so the barrier search reuses its units
+    assessment = assess_chunks(chunks, workspace.guidance, workspace.index.embedder, workspace.settings.gaps)
+    mentions = find_mentions(assessment, workspace.guidance, document, chunks)
+    return {"themes": [t.model_dump(mode="json") for t in assessment.themes],
+            "mentions": [m.to_dict() for m in mentions]}
+
+
+def compare(workspace, councils=None, types=None, regions=None, progress=None) -> Comparison:
+    """The matrix and the barrier tally for the selected councils (all indexed ones by
+    default). ``progress(done, total, label)`` is called as documents are read."""
+    from assistant.compare.barriers import Mention
+    from assistant.compare.cache import ResultCache, cache_key
+    from assistant.compare.tally import group_barriers
+    from assistant.gaps.models import ThemeFinding
+
+    tick = progress or (lambda done, total, label: None)
+    index = workspace.index
+    with index.reading():
+        by_council = council_documents(index.catalog)
+        if not by_council:
+            raise UserError(f"The index in {workspace.settings.home} holds no council's documents to compare. "
+                            "Add plans first: assistant ingest --shipped, or assistant ingest FILES --kind plan.")
+        chosen = select_councils(sorted(by_council), councils, types, regions)
+        if not chosen:
+            raise UserError(_nothing_matches(sorted(by_council), types, regions))
+        documents = [d for c in chosen for d in by_council[c]]
+        cache = ResultCache(index.dir / "compare.sqlite")
+        key = cache_key(workspace)
+        results, read = {}, 0
+        try:
+            for done, document in enumerate(documents):
+                tick(done, len(documents), document.council)
+                result = cache.get(document.id, key)
+                if result is None:
+                    result = read_document(workspace, document)
+                    cache.put(document.id, key, result)
+                    read += 1
+                results[document.id] = result
+            cache.prune({d.id for ds in by_council.values() for d in ds}, key)
+        finally:
+            cache.close()
+        tick(len(documents), len(documents), "grouping barriers")
+    themes_of = {i: [ThemeFinding(**t) for t in r["themes"]] for i, r in results.items()}
+    rows = [build_row(c, by_council[c], themes_of) for c in chosen]
+    mentions = []
+    for document in documents:  # the catalog's metadata now (a council renamed on re-ingest keeps its hash)
+        for m in results[document.id]["mentions"]:
+            m.update(council=document.council, source=document.source, title=document.title)
+            mentions.append(Mention(**m))
+    barriers = group_barriers(mentions, workspace.guidance, index.embedder)
+    return Comparison(rows, barriers, read, len(documents) - read, _notes(rows))
+
+
+def _nothing_matches(known: list[str], types, regions) -> str:
+    from collections import Counter
+
+    from assistant.councils import describe
+
+    have = Counter(f"{d['type']} in {d['region']}" for d in map(describe, known) if d["type"])
+    listed = "; ".join(f"{n} {what}" for what, n in have.most_common(8)) or "none is in the register"
+    asked = " and ".join(x for x in (", ".join(types or []), ", ".join(regions or [])) if x)
+    return (f"No indexed council matches {asked}. Indexed councils by type and region: {listed}. "
+            "Widen the filters, or add those councils' plans with assistant ingest.")
+
+
+def _notes(rows: list[Row]) -> list[str]:
+    notes = []
+    unknown = [r.council for r in rows if r.type is None]
+    if unknown:
+        notes.append(f"{len(unknown)} council(s) not in the register of UK local authorities, so without type and "
+                     f"region: {', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}.")
+    stand_ins = [r.council for r in rows if not r.basis.startswith("plan")]
+    if stand_ins:
+        notes.append(f"{len(stand_ins)} council(s) have no plan indexed; their row is read from their report or "
+                     "minutes that answer most questions (see each row's document).")
+    return notes
+
+
+# --- "which councils ..." ------------------------------------------------------------------
+GROUP_MATCH_AT = 0.5  # share of the question's topic words (weighted) a barrier's name must hold
+GROUP_MEANING_AT = 0.6  # or the cosine between the question and a barrier's name
+
+
+def which_councils(workspace, question: str) -> list[tuple[str, str, str, int]]:
+    """Every council that cites the barrier a "which councils..." question asks about, each with
+    a verbatim quote, its source and page: [(council, quote, source, page)], most cited barrier
+    first if the question names several. [] when the question is about no barrier the tally
+    found (the caller then answers by retrieval)."""
+    import math
+
+    import numpy as np
+
+    from assistant.compare.tally import NAMED
+    from assistant.evidence.scoring import content_stems
+
+    comparison = compare(workspace)
+    barriers = comparison.barriers
+    if not barriers:
+        return []
+    topic = re.sub(r"\b(barriers?|problems?|issues?|obstacles?|cite[sd]?|raise[sd]?|mention(s|ed)?|complain\w*)\b",
+                   " ", question, flags=re.IGNORECASE)
+    asked = content_stems(topic)
+    patterns = {name: re.compile(p, re.IGNORECASE) for name, p, _ in NAMED}
+    names = {b.name: content_stems(b.name) for b in barriers}
+    spread = {s: sum(s in n for n in names.values()) for s in asked}
+    weight = {s: math.log(1 + len(names) / max(spread[s], 1)) for s in asked}
+    chosen = [b for b in barriers if b.name in patterns and patterns[b.name].search(question)]
+    if not chosen and asked:
+        total = sum(weight.values())
+        scores = [sum(weight[s] for s in asked & names[b.name]) / total for b in barriers]
+        if max(scores) >= GROUP_MATCH_AT:
+            chosen = [barriers[int(np.argmax(scores))]]
+    if not chosen:
+        embed = workspace.index.embedder.embed_documents
+        sims = np.array(embed([b.name for b in barriers])) @ np.array(embed([topic]))[0]
+        if float(sims.max()) >= GROUP_MEANING_AT:
+            chosen = [barriers[int(np.argmax(sims))]]
+    seen, found = set(), []
+    for barrier in chosen:
+        for m in barrier.mentions:
+            if m.council not in seen:
+                seen.add(m.council)
+                found.append((m.council, m.quote, m.source, m.page))
+    return found

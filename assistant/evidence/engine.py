@@ -1,0 +1,176 @@
+"""The evidence engine: every job gets its passages and points here, and only here.
+
+    read(question)                 what a question asks (councils, themes, guidance, peers)
+    search(query, filters, k)      hybrid search (the `search` command, evaluation)
+    retrieve(question, filters)    the passages an answer is drawn from, by policy
+    within(question, hits, ...)    a follow-up answered from a previous answer's passages
+    answer_points(retrieval)       the points that answer it, selected ([] if none does)
+    question_points(q, council)    a guidance question's points in one council's documents
+    peer_examples(q, ...)          a guidance question's best points in peers' documents
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from assistant.evidence import filters as content
+from assistant.evidence.points import answerable, score_points, select_points
+from assistant.evidence.question import QuestionAnalysis, analyse, council_key_words
+from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
+                                          one_scope, spread)
+from assistant.evidence.scoring import ScoredUnit, content_stems
+from assistant.models import Filters, SearchHit
+
+QUANTITY = re.compile(r"\b(how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b",
+                      re.IGNORECASE)
+NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                          r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
+NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
+
+
+def states_quantity(text: str) -> bool:
+    from assistant.generate.judge import figures
+
+    text = NUMBERING.sub("", text)
+    return bool(figures(text) or NUMBER_WORDS.search(text))
+
+
+class EvidenceEngine:
+    def __init__(self, workspace):
+        self.workspace = workspace
+        self.settings = workspace.settings
+
+    @property
+    def index(self):
+        return self.workspace.index
+
+    @property
+    def guidance(self):
+        return self.workspace.guidance
+
+    @cached_property
+    def wordings(self) -> list[str]:
+        return content.guidance_wordings(self.guidance)
+
+    def councils(self) -> list[str]:
+        return self.index.catalog.councils()
+
+    def read(self, question: str) -> QuestionAnalysis:
+        return analyse(question, self.councils(), self.index.mentions)
+
+    # --- passages ---------------------------------------------------------------------------
+    def search(self, query: str, filters: Filters | None = None, k: int = 8) -> list[SearchHit]:
+        return one_scope(self.index, query, filters or Filters(), k)
+
+    def expansions(self, question: str, analysis: QuestionAnalysis) -> list[str]:
+        from assistant.evidence.expansions import guidance_expansions
+
+        if analysis.about_guidance:
+            return []
+        return guidance_expansions(question, self.guidance, self.index.embedder, self.settings.retrieval)
+
+    def retrieve(self, question: str, given: Filters | None = None, k: int | None = None) -> Retrieval:
+        tuning = self.settings.retrieval
+        given = given or Filters()
+        analysis = self.read(question)
+        expansions = self.expansions(question, analysis)
+        hits: list[SearchHit] = []
+        filters = given
+        for filters in implied_filters(analysis, given):
+            if analysis.across_councils:
+                hits = each_council(self.index, question, filters, expansions, tuning)
+            else:
+                hits = one_scope(self.index, question, filters, k or tuning.k, expansions)
+            if hits:
+                break
+        return self._retrieval(question, analysis, filters, hits, expansions)
+
+    def within(self, question: str, chunk_ids: list[str], filters: Filters, across: bool, what: str) -> Retrieval:
+        """A retrieval whose passages are the given chunks (a follow-up on a previous answer)."""
+        chunks = self.index.catalog.chunks(chunk_ids)
+        hits = [SearchHit(chunk=chunks[i], score=1.0) for i in chunk_ids if i in chunks]
+        analysis = self.read(question)
+        analysis.across_councils = analysis.across_councils or across
+        return Retrieval(question, analysis, filters, hits, f"the {len(hits)} passage(s) cited in {what}",
+                         self.councils())
+
+    def _retrieval(self, question, analysis, filters, hits, expansions) -> Retrieval:
+        documents = {h.chunk.document_id for h in hits}
+        scope = describe_filters(filters)
+        searched = (f"{len(hits)} passages from {len(documents)} document(s)"
+                    f"{' (' + scope + ')' if scope else ''} of {len(self.index.catalog.documents())} indexed")
+        return Retrieval(question, analysis, filters, hits, searched, self.councils(), expansions)
+
+    # --- points -----------------------------------------------------------------------------
+    def answer_points(self, retrieval: Retrieval) -> list[ScoredUnit]:
+        """The points that answer the question, selected and grouped; [] when none does."""
+        tuning = self.settings.answer
+        analysis = retrieval.analysis
+        if analysis.unknown_names or not retrieval.hits:
+            return []
+        # the names of the councils asked about say who, not what: they are not topic words
+        ignore = {w.lower() for c in analysis.councils for w in re.findall(r"[A-Za-z]+", c)} \
+            | {"guidance", "theme", "letter"}
+        scored = score_points(retrieval.question, retrieval.hits, self.index.embedder, tuning, ignore,
+                              retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
+                              phrases=self.guidance.letter_phrases)
+        if QUANTITY.search(retrieval.question):
+            # "how much / how many" is answered by a figure, in a sentence that names what it counts
+            asked = content_stems(analysis.topic or retrieval.question, ignore)
+            scored = [s for s in scored if states_quantity(s.unit.text) and asked & content_stems(s.unit.text)]
+        if not any(answerable(s, tuning) for s in scored):
+            return []
+        return select_points(scored, retrieval.across, tuning)
+
+    def question_points(self, question, filters: Filters, across: bool, k: int) -> list[ScoredUnit]:
+        """A guidance question's points in the passages ``filters`` allow: what a council has
+        done, never report furniture or the Government's words; [] if none answers."""
+        tuning = self.settings.answer
+        search = spread if across else one_scope
+        hits = search(self.index, question.text, filters, k, question.evidence)
+        ignore = {w for c in self.councils() for w in council_key_words(c)}
+        scored = [s for s in score_points(question.text, hits, self.index.embedder, tuning, ignore, question.evidence,
+                                          self.wordings, idf=self.index.lexical.idf,
+                                          phrases=self.guidance.letter_phrases)
+                  if not s.echo and not content.is_boilerplate(s.unit)]
+        if not any(answerable(s, tuning) for s in scored):
+            return []
+        return select_points(scored, across, tuning)
+
+    def own_filter(self, council: str) -> Filters:
+        return Filters(councils=[council], kinds=NOT_GUIDANCE)
+
+    def peer_filter(self, exclude_council: str = "", exclude_documents: tuple[str, ...] = ()) -> Filters | None:
+        """Other councils' documents (never the guidance, the council's own, or ``exclude_documents``);
+        None when there are none."""
+        allowed = [d.id for d in self.index.catalog.documents()
+                   if d.kind != "guidance" and d.council and d.council != exclude_council
+                   and d.id not in exclude_documents]
+        return Filters(document_ids=allowed) if allowed else None
+
+    def peer_examples(self, question, peers: Filters, limit: int, per_peer: int,
+                      shown: set[str] | None = None) -> list[ScoredUnit]:
+        """A few of peers' best points for a guidance question, ``per_peer`` at most from each
+        peer council, none in ``shown`` (updated)."""
+        from collections import Counter
+
+        shown = set() if shown is None else shown
+        points = [p for p in self.question_points(question, peers, True, self.settings.draft.k_peers)
+                  if answerable(p, self.settings.answer)]
+        chosen: list[ScoredUnit] = []
+        count: Counter = Counter()
+        for point in sorted(points, key=lambda s: -s.score):
+            key = text_key(point.unit.text)
+            peer = point.unit.chunk.council
+            if key in shown or count[peer] >= per_peer or len(chosen) >= limit:
+                continue
+            chosen.append(point)
+            count[peer] += 1
+            shown.add(key)
+        return chosen
+
+
+def text_key(text: str) -> str:
+    """Points are the same if their words are (overlapping chunks hold the same sentence)."""
+    return re.sub(r"\W+", " ", text).strip().lower()

@@ -1,0 +1,120 @@
+"""What is not a council's own point, whatever it scores:
+
+- **the Government's words** — the guidance's themes, questions, rules and the Minister's
+  letter, which plans and cover reports quote back ("reduce wasteful expenditure, for
+  example on consultants or discredited equality, diversity and inclusion programmes");
+- **non-content** — a heading standing alone, a URL, a contents-list line, a form field or
+  sign-off row, a committee report's furniture (recommendations, implications, contacts),
+  and the plan's own paperwork (approved, submitted, the deadline).
+
+One place for all of them, so `ask`, `chat`, `draft`, `gaps` and `compare` leave out the
+same things.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.sentences import Unit
+
+# Committee-report furniture and the plan's own paperwork: true, but not evidence of what
+# the council has done (form fields, sign-off rows, recommendations, the request itself).
+FORM_LABEL = re.compile(
+    r"^\s*(relevant portfolio holder|portfolio holders?|report author|contact|wards? affected|ward councillors?|"
+    r"relevant head of service|head of service|lead director|lead member|key decision|non-key decision|"
+    r"strategic themes?|relevant strategic purpose|date of meeting|title of report|financial services|"
+    r"legal services|policy team|climate change officer|background papers?|appendi(x|ces))\b", re.IGNORECASE)
+BOILERPLATE_SECTION = re.compile(
+    r"\b(recommendations?|report sign[- ]?off|background papers?|appendices|contact details|"
+    r"reasons? for (the )?decisions?|other options considered|relevant consultations?|environmental impact|"
+    r"risk management|(legal|other|equalit\w+|climate change|operational|strategic purposes?)( and diversity)?"
+    r"( -)? implications)\b", re.IGNORECASE)
+ABOUT_THE_PLAN = re.compile(r"\b(productivity plans?|(the|these|this) plans?|(this|the|covering) report)\b",
+                            re.IGNORECASE)
+PLAN_PAPERWORK = re.compile(
+    r"\b(approv\w*|submi\w*|publish\w*|recommend\w*|resolved|endorse\w*|deadline|template|pages? in length|"
+    r"\d\s*(-|to)\s*\d pages|four pages|minister|dluhc|levelling up|wrote|written to|request\w*|expect\w*|"
+    r"required|requirement|need(ed|s)? to|delegated authority|considered the report|member oversight|circulated)\b",
+    re.IGNORECASE)
+# The Government's request retold ("the Government announced a new efficiency drive").
+GOVERNMENT_REQUEST = re.compile(
+    r"\b(government|minister|secretary of state|dluhc)\b[^.;]{0,40}?\b(announced|wrote|asked|requested|set out)\b",
+    re.IGNORECASE)
+PLANS_PURPOSE = re.compile(r"\b(aim|purpose)s? of (the |these )?productivity plans\b", re.IGNORECASE)
+# The letter's voice ("what you have done ... your organisation"), quoted back by a report.
+GUIDANCE_VOICE = re.compile(r"\byou(r)? (have|plan|should|may|organisation|council|current plans)\b", re.IGNORECASE)
+THEME_LABEL = re.compile(r"^\s*theme\s*\d\b", re.IGNORECASE)
+CONTACT = re.compile(r"\S+@\S+\.\w+|\btel(ephone)?\b\s*:", re.IGNORECASE)
+URL = re.compile(r"\b(?:https?://|www\.)\S+|\b\S+\.(?:gov|org|co)\.uk\S*", re.IGNORECASE)
+# "Theme 2: Technology ........ 4", "3. Reducing wasteful spend  7": a contents line
+CONTENTS_LINE = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,3}\s*$")
+
+
+
+def is_paperwork(text: str) -> bool:
+    """About the productivity plan's own request, approval or submission."""
+    return bool(ABOUT_THE_PLAN.search(text) and PLAN_PAPERWORK.search(text) or PLANS_PURPOSE.search(text)
+                or GOVERNMENT_REQUEST.search(text) or GUIDANCE_VOICE.search(text))
+
+
+def guidance_wordings(guidance) -> list[str]:
+    """The guidance's own words: themes, their notes, rules, questions and the letter's
+    wording of each theme. The one list every job checks echoes against."""
+    key = (guidance.id, len(guidance.questions()))
+    if key not in _WORDINGS:
+        _WORDINGS[key] = _wordings(guidance)
+    return _WORDINGS[key]
+
+
+_WORDINGS: dict = {}
+
+
+def _wordings(guidance) -> list[str]:
+    return [t.title for t in guidance.themes] + [t.note for t in guidance.themes if t.note] + \
+        [r.text for r in guidance.rules] + [q.text for q in guidance.questions()] + \
+        [t.letter_wording for t in guidance.themes if t.letter_wording]
+
+
+def echoes(text: str, wordings: list[str], ratio: int = 80, phrases: list[str] = ()) -> bool:
+    """Whether a sentence restates the guidance (every plan repeats the four themes) or
+    carries one of the Government's own phrases (``phrases``: the guidance's letter_phrases)."""
+    from rapidfuzz import fuzz
+
+    lowered = " ".join(text.lower().split())
+    if any(p.lower() in lowered for p in phrases):
+        return True
+    return any(fuzz.token_set_ratio(lowered, g.lower()) >= ratio for g in wordings
+               if 0.6 * len(g) <= len(lowered) <= 1.6 * len(g))
+
+
+def is_non_content(unit: Unit) -> bool:
+    """A heading alone, a URL, a contents line, a form row: never a point."""
+    text = unit.text.strip()
+    words = re.findall(r"[A-Za-z£0-9][\w£%'’-]*", text)
+    if unit.kind == "sentence" and len(words) < 3:
+        return True
+    if URL.search(text) and len(URL.sub("", text).split()) < 6:
+        return True
+    if CONTENTS_LINE.search(text):
+        return True
+    if unit.kind == "sentence" and not re.search(r"[.!?:;)\]”\"]\s*$", text) and len(words) <= 8 \
+            and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
+        return True  # "Our Approach To Digital", a heading on a line of its own
+    return False
+
+
+def is_boilerplate(unit: Unit) -> bool:
+    """Report furniture and the plan's paperwork (used where points are evidence of what a
+    council did: drafts, gaps' peers, comparisons, answers across councils)."""
+    text = unit.text.strip()
+    if THEME_LABEL.match(text) or CONTACT.search(text):
+        return True
+    if FORM_LABEL.match(text) and not text.endswith((".", "!", "?")):  # "Report Author  Jane Doe"
+        return True
+    if ("\t" in text or " | " in text) and len(text.split()) <= 12:  # a row of a form or sign-off table
+        return True
+    if unit.kind == "sentence" and text[:1].islower():  # the tail of a broken line, not a sentence
+        return True
+    if BOILERPLATE_SECTION.search(unit.chunk.section.split(" › ")[0]):
+        return True
+    return is_paperwork(text) or (unit.kind == "item" and is_paperwork(unit.lead_in))

@@ -1,0 +1,120 @@
+"""Reading a question before searching: which councils it names, which theme, whether it
+asks about the guidance or across peers, and which names in it no document mentions.
+
+Council names match forgivingly: "Redditch" finds "Redditch Borough Council".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.errors import UserError
+from assistant.models import KINDS, Filters
+from assistant.text.themes import theme_numbers
+
+COUNCIL_TYPE_WORDS = {"borough", "district", "county", "city", "metropolitan", "council", "unitary", "town",
+                      "parish", "of", "the", "and", "royal", "london", "unnamed", "government"}
+# A question about what councils did or said, as opposed to one that merely mentions
+# councils ("What spending did the statement say councils should cut?" is about guidance).
+PEER_WORDS = re.compile(
+    r"\b(peers?|peer councils|other councils|other authorities|others|which councils?|which authorities|"
+    r"each council|every council|all councils|councils'|across councils|compare|comparison|"
+    r"(?:do|did|have|had|are|were|can) (?:the |other |peer |most |many |some )?(?:councils|authorities)|"
+    r"(?:councils|authorities) (?:cite|cited|say|said|mention|mentioned|use|used|using|report|reported|describe|"
+    r"described|measure|measured|do|did|plan|planned|highlight|highlighted|include|included|have|are))\b",
+    re.IGNORECASE)
+GUIDANCE_WORDS = re.compile(
+    r"\b(guidance|the letter|minister'?s? letter|prompting questions?|what (?:does|did) (?:the )?government ask|"
+    r"government asks?|asked councils)\b", re.IGNORECASE)
+# Capitalised words that are not names to look for in the corpus.
+COMMON_CAPITALS = {"i", "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "is", "are",
+                   "was", "were", "can", "could", "should", "would", "will", "has", "have", "the", "a", "an", "and",
+                   "or", "of", "in", "on", "for", "to", "tell", "list", "show", "give", "summarise", "summarize",
+                   "describe", "explain", "compare", "council", "councils", "government", "theme", "plan", "plans",
+                   "productivity", "uk", "england", "english", "minister", "mr", "mrs", "ms", "dr", "cllr", "please"}
+
+
+def council_key_words(council: str) -> list[str]:
+    """The distinctive words of a council's name ("Redditch" of "Redditch Borough Council")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", council)]
+    distinctive = [w for w in words if w not in COUNCIL_TYPE_WORDS]
+    # "Unnamed county council" has no name of its own: "the county council" finds it
+    return distinctive or [w for w in words if w not in {"council", "unnamed", "the", "of", "and"}]
+
+
+def match_councils(text: str, councils: list[str]) -> list[str]:
+    """Councils named in ``text`` by any of their names: official, short, former
+    ("Bournemouth", "King's Lynn", "Durham"), each once, in order of mention."""
+    from assistant.councils import councils_in
+
+    return councils_in(text, councils)
+
+
+def resolve_council(name: str, councils: list[str]) -> str:
+    """One council from a forgiving name, or a UserError with "did you mean"."""
+    from assistant.councils import resolve
+
+    return resolve(name, councils)
+
+
+def resolve_kinds(kinds: list[str] | None) -> list[str]:
+    """Document kinds, checked against the known ones (a UserError lists them)."""
+    resolved = [k.strip().lower() for k in kinds or []]
+    for kind in resolved:
+        if kind not in KINDS:
+            raise UserError(f"unknown kind '{kind}'. Use one of: {', '.join(KINDS)}.")
+    return resolved
+
+
+def resolve_filters(councils: list[str] | None, kinds: list[str] | None, themes: list[int] | None,
+                    known_councils: list[str]) -> Filters:
+    resolved_kinds = resolve_kinds(kinds)
+    for theme in themes or []:
+        if not 1 <= theme <= 9:
+            raise UserError(f"theme {theme} is out of range; the guidance has themes 1 to 4.")
+    return Filters(councils=[resolve_council(c, known_councils) for c in councils or []], kinds=resolved_kinds,
+                   themes=list(themes or []))
+
+
+@dataclass
+class QuestionAnalysis:
+    text: str
+    councils: list[str] = field(default_factory=list)  # councils the question names
+    themes: list[int] = field(default_factory=list)
+    about_guidance: bool = False
+    across_councils: bool = False  # asks about peers / several councils: diversify, group by council
+    unknown_names: list[str] = field(default_factory=list)  # capitalised names no document mentions
+    topic: str = ""  # the question without the councils' names: what it is about, not who
+
+
+def capitalised_names(question: str) -> list[str]:
+    """Names and figures a question hinges on: capitalised words past the first word
+    ("Leeds" in "What did Leeds say?") and years or numbers ("2030")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*|\b\d{2,}\b", question)
+    names = []
+    for word in words[1:]:
+        if word.isdigit() or (word[0].isupper() and word.lower() not in COMMON_CAPITALS):
+            names.append(word.strip("'’"))
+    return names
+
+
+def analyse(question: str, known_councils: list[str], vocabulary_has) -> QuestionAnalysis:
+    """``vocabulary_has(word)`` says whether any indexed chunk contains the word."""
+    from assistant.councils import find_in_text
+
+    found = find_in_text(question, [c for c in known_councils if not c.lower().startswith("government")])
+    councils = list(dict.fromkeys(council for council, _ in found))
+    topic = question
+    for start, end in sorted((span for _, span in found), reverse=True):
+        topic = topic[:start] + " " + topic[end:]
+    analysis = QuestionAnalysis(
+        text=question,
+        councils=councils,
+        topic=" ".join(topic.split()),
+        themes=theme_numbers(question),
+        about_guidance=bool(GUIDANCE_WORDS.search(question)),
+    )
+    analysis.across_councils = not councils and bool(PEER_WORDS.search(question)) or len(councils) > 1
+    analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not vocabulary_has(n)]
+    return analysis

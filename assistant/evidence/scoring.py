@@ -1,0 +1,105 @@
+"""The one scorer: how well each unit (sentence or list item) of some passages answers
+target texts (a question, the guidance's evidence points for it).
+
+  semantic = the best cosine of the unit, the unit with its lead-in or heading, and its
+             clauses (a long sentence is as relevant as its most relevant clause)
+  lexical  = share of a target's stemmed content words found in the unit and its context,
+             each word weighted by its rarity (IDF): "productivity", in every chunk of a
+             productivity-plan corpus, counts for little
+  match    = w * semantic + (1 - w) * lexical     (w: settings, per job)
+
+``ask``, ``chat``, ``draft``, ``compare`` and ``gaps`` all score with ``UnitMatrix``; they
+differ only in their targets and weights (assistant/settings.py says where each weight
+was calibrated).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from assistant.text.sentences import Unit, clauses
+
+# Words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset({
+    "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "say", "said", "says", "cite",
+    "cited", "mention", "mentioned", "mentions", "tell", "list", "describe", "explain", "give", "show", "about",
+    "council", "councils", "peer", "peers", "other", "others", "document", "documents", "their", "they", "there",
+    "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize",
+})
+
+
+def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
+    """The stemmed content words of ``text`` (question words and ``extra_stop`` left out)."""
+    from assistant.index.lexical import tokenize
+
+    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", text.lower()) if w not in QUESTION_WORDS and w not in extra_stop]
+    return set(tokenize([" ".join(words)])[0]) if words else set()
+
+
+def weighted_overlap(wanted: set[str], present: set[str], weight: Callable[[str], float]) -> float:
+    """Share of ``wanted`` stems in ``present``, each counted by ``weight(stem)``."""
+    total = sum(weight(s) for s in wanted)
+    return sum(weight(s) for s in wanted & present) / total if total else 0.0
+
+
+def weights_from(idf: dict[str, float], default: float = 1.0) -> Callable[[str], float]:
+    return lambda stem: idf.get(stem, default)
+
+
+@dataclass
+class ScoredUnit:
+    unit: Unit
+    semantic: float
+    lexical: float
+    score: float  # the match, discounted when the unit only echoes the guidance
+    echo: bool = False  # restates the guidance's (the Government's) own wording
+
+
+class UnitMatrix:
+    """Units with their vectors, embedded once, scored against any number of targets."""
+
+    def __init__(self, units: list[Unit], embedder, extra_stop: frozenset = frozenset()):
+        import numpy as np
+
+        self.units, self.embedder = units, embedder
+        n = len(units)
+        owners, parts = [], []
+        for i, unit in enumerate(units):
+            for part in clauses(unit):
+                owners.append(i)
+                parts.append(part)
+        texts = [u.text for u in units] + [u.with_context() for u in units] + parts
+        vectors = np.array(embedder.embed_documents(texts)) if texts else np.zeros((0, 1))
+        self.plain, self.in_context, self.parts = vectors[:n], vectors[n:2 * n], vectors[2 * n:]
+        self.owners = np.array(owners, dtype=int)
+        self.extra_stop = extra_stop
+        self.stems = [content_stems(u.with_context(), extra_stop) for u in units]
+
+    def cosine(self, target_vectors):
+        """[units x targets]: the best cosine of each unit's forms with each target."""
+        import numpy as np
+
+        t = np.atleast_2d(np.asarray(target_vectors))
+        if not self.units:
+            return np.zeros((0, len(t)))
+        sims = np.maximum(self.plain @ t.T, self.in_context @ t.T)
+        if len(self.owners):
+            np.maximum.at(sims, self.owners, self.parts @ t.T)
+        return sims
+
+    def lexical(self, wanted: list[set[str]], weight: Callable[[str], float]):
+        """[units x targets]: weighted share of each target's stems in each unit."""
+        import numpy as np
+
+        return np.array([[weighted_overlap(w, present, weight) for w in wanted] for present in self.stems]) \
+            .reshape(len(self.units), len(wanted))
+
+    def match(self, targets: list[str], weight: Callable[[str], float], semantic_weight: float):
+        """[units x targets] of semantic_weight * cosine + (1 - semantic_weight) * lexical."""
+        import numpy as np
+
+        vectors = np.array(self.embedder.embed_documents(list(targets)))
+        wanted = [content_stems(t, self.extra_stop) for t in targets]
+        return semantic_weight * self.cosine(vectors) + (1 - semantic_weight) * self.lexical(wanted, weight)

@@ -1,0 +1,71 @@
+"""Indexed documents and ingest results: terminal tables and the JSON of `sources` and
+`ingest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from assistant.models import Document
+from assistant.text.safety import scrub
+
+STATUSES = ("added", "replaced", "unchanged", "failed")
+COLOURS = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "red"}
+
+
+def sources_json(home: Path, documents: list[Document]) -> dict:
+    return {"home": str(home), "documents": [d.model_dump(mode="json") for d in documents]}
+
+
+def sources(console: Console, documents: list[Document]) -> None:
+    if not documents:
+        console.print(Text("The index is empty. Add documents: assistant ingest FILE... "
+                           "(or the shipped corpus: assistant ingest --shipped)", style="yellow"))
+        return
+    documents = scrub(documents, for_terminal=True)
+    table = Table(title=f"{len(documents)} documents, {sum(d.chunks for d in documents)} chunks", box=box.SIMPLE_HEAD)
+    table.add_column("Document", ratio=3, overflow="fold")
+    table.add_column("Council", ratio=2, overflow="fold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Chunks", justify="right", no_wrap=True)
+    for d in documents:
+        table.add_row(Text(d.title or Path(d.source).name), Text(d.council or "—"), Text(d.kind),
+                      Text(d.date or "—"), str(d.chunks))
+    console.print(table)
+
+
+def ingest_json(home: Path, results) -> dict:
+    return {"home": str(home), "results": [r.as_dict() for r in results],
+            "failed": sum(1 for r in results if r.status == "failed")}
+
+
+def ingest_report(console: Console, results, home: Path) -> None:
+    """A row per file (status, title, council, kind, chunks), the failures and notes, and a
+    count line."""
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Document", ratio=3, overflow="fold")
+    table.add_column("Council", ratio=2, overflow="fold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Chunks", justify="right", no_wrap=True)
+    shown = scrub(list(results), for_terminal=True)
+    for r in shown:
+        d = r.document
+        name = Text(d.title) if d else Text(Path(r.path).name)
+        table.add_row(Text(r.status, style=COLOURS.get(r.status, "")), name, Text(d.council if d else ""),
+                      Text(d.kind if d else ""), str(r.chunks) if d else "")
+    console.print(table)
+    for r in shown:
+        if r.status == "failed":
+            console.print(Text(f"✗ {r.message}", style="red"))
+        elif r.message:
+            console.print(Text(f"• {Path(r.path).name}: {r.message}", style="dim"))
+        for warning in getattr(r, "warnings", []):
+            console.print(Text(f"! {warning}", style="bold yellow"))
+    counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
+    console.print(Text(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" · index: {home}"))
