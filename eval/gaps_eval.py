@@ -110,10 +110,8 @@ def assess_variant(settings, guidance, embedder, path: Path, llm_judge=None):
     from assistant.gaps.assess import assess_chunks, read_draft
 
     draft = read_draft(settings, guidance, path)
-    on_question = None
-    if llm_judge is not None:
-        def on_question(theme, question, finding, a):
-            return llm_judge(question, theme.title, finding, a.units, a.matcher, a.themes_of)
+    def on_question(theme, question, finding, assessment):
+        return llm_judge(question, theme.title, finding, assessment) if llm_judge is not None else finding
     return assess_chunks(draft.chunks, guidance, embedder, settings.gaps, draft.pages, on_question).themes
 
 

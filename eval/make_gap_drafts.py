@@ -112,6 +112,21 @@ def labels() -> list[dict]:
         {q: M for q in [*REDDITCH, "1.3"] if q != "1.1"},  # 1.1 and 3.6: its shared management
         {"length": False, "theme3-spend": False, "milestones": False, "all-themes": False},
         "a one-paragraph draft: most questions missing")
+    # fictional councils' plans (eval/plans), calibration split of gaps_plans.toml
+    add("aldenport-plan", "../plans/aldenport-productivity-plan-2024.txt", None, {str(t): C for t in range(1, 5)},
+        {"1.1": C, "1.2": C, "2.4": C, "2.5": C, "3.3": C, "4.1": C, "4.3": C},
+        {"oversight": True, "all-themes": True, "length": False},
+        "a plan with no headings at all, after a long introduction")
+    add("eastmere-plan", "../plans/eastmere-and-wexley-productivity-plan-2024.md", None,
+        {str(t): C for t in range(1, 5)}, {"1.1": C, "1.2": C, "2.1": C, "2.2": C, "3.3": C, "4.1": C, "4.3": C},
+        {"all-themes": True}, "a plan under the council's own headings (Our journey, Digital by default, ...)")
+    add("kesterton-plan", "../plans/kesterton-productivity-plan-2024.pdf", None, {str(t): C for t in range(1, 5)},
+        {"1.1": C, "1.2": C, "2.3": C, "3.3": C, "4.1": C},
+        {"oversight": True, "all-themes": True}, "a PDF plan in continuous prose, no headings")
+    add("brackenridge-cover-report", "../plans/brackenridge-executive-report-2024-07-16.txt", None,
+        {"2": M, "3": M}, {"2.3": M, "2.4": M, "2.5": M, "3.3": M, "3.5": M},
+        {"oversight": True, "all-themes": False},
+        "a cover report that lists the letter's four questions and asks members to approve the plan")
     return cases
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from assistant.ingest.loaders import load_file
 from tests.conftest import REPO, make_docx, make_pdf, settings_for
+
+# More: tests/test_gaps_substance.py (themes read by substance, rules, replies, next steps).
 from tests.openai_server import DUMMY_KEY, openai_server  # noqa: F401 - the fixture
 
 GAPS = REPO / "eval" / "datasets" / "gaps"
@@ -210,7 +212,8 @@ def test_markdown_report_and_terminal_table(cli, home, tmp_path):
     out = tmp_path / "report.md"
     result = cli("gaps", draft, "--out", out, home=home)
     assert result.code == 0, result.stderr
-    assert "Theme 2: Technology and data — covered" in result.stdout
+    assert re.search(r"Theme 2: Technology and data — (covered|partial)", result.stdout)
+    assert "What to do next" in result.stdout
     assert "The main index" in result.stdout and "empty" in result.stdout  # said, and still checked
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Gap check: plan.md")
@@ -231,9 +234,9 @@ def test_json_out_file_matches_stdout(cli, home, tmp_path):
 
 @pytest.mark.parametrize("args, said", [
     (["missing-draft.pdf"], "missing-draft.pdf: no such file"),
-    (["{draft}", "--council", "Leeds"], "unknown council 'Leeds'. Known councils: Blaby District Council"),
+    (["{draft}", "--council", "Leeds"], "unknown council 'Leeds'"),
     (["{draft}", "--out", "report.docx"], "--out writes Markdown (.md) or JSON (.json)"),
-    (["{draft}", "--llm", "claude"], "unknown --llm 'claude'"),
+    (["{draft}", "--llm", "claude"], "unknown --llm"),
 ])
 def test_bad_input_exits_2_and_says_what_to_do(cli, seeded_home, tmp_path, args, said):
     draft = tmp_path / "plan.txt"
@@ -243,7 +246,7 @@ def test_bad_input_exits_2_and_says_what_to_do(cli, seeded_home, tmp_path, args,
     assert said in re.sub(r"\s+", " ", result.stderr)
 
 
-def test_the_temporary_index_is_removed(home, tmp_path, monkeypatch):
+def test_checking_leaves_no_files_behind(home, tmp_path, monkeypatch):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))

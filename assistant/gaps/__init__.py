@@ -1,30 +1,32 @@
 """`gaps`: does an officer's draft plan answer the guidance? For each theme and prompting
 question: covered / partial / missing, a score, the draft's own evidence (quote, page,
 paragraph), and for the thin ones the best peer examples from the main index, cited.
-Plus the guidance's rules: length, all four themes, theme 3's spend topics, milestones.
+Plus the guidance's rules: length, all four themes, theme 3's spend topics, milestones,
+member endorsement.
 
-The draft goes into a temporary index of its own (same loaders and chunker as the
-corpus), removed afterwards; the main index is only read, for peer examples.
+The draft is read exactly as ingest reads a document (same loader and chunker), in memory;
+the main index is only read, for peer examples. The judgement itself (assess.py) is the
+same for a draft and for a plan already indexed (`compare`).
 
-How a question is judged offline
-  Every sentence and list item of the draft ("unit") is matched against the question and
-  against each of its evidence points separately (corpus/guidance/*.toml):
-      match = w * cosine + (1 - w) * lexical   (w: settings.gaps.semantic_weight)
-  cosine: the best of the unit, the unit with its list lead-in, and its clauses;
-  lexical: share of the target's stemmed content words in the unit, each weighted by
-           how few of the guidance's questions use it ("prevent" counts, "spend" less).
-  Units that merely restate the guidance ("b) opportunities to take advantage of
-  technology...") count half.
-  score  = the best match of any target (the question or one of its evidence points)
-  status = covered if score >= covered_at in the question's own theme section (or in a
-           part of the draft about no one theme), partial if >= partial_at anywhere,
-           else missing. A data project mentioned under theme 1 makes a theme 2 question
-           partial at most: the reader of theme 2 will not find it there.
-  Each section's theme comes from its heading and its content (``section_themes``).
-A theme's status derives from its questions: covered when at least half are covered;
-missing when none is even partly answered in the theme's own part of the draft;
-otherwise partial.
-Thresholds (settings.gaps) are calibrated on eval/datasets/gaps.jsonl (eval/gaps_eval.py).
+How a draft is judged offline
+  1. Which theme each passage answers, by what it says (themes.py): every sentence and list
+     item is scored against each theme (typical answers, the theme's questions and evidence
+     points, its keywords; its heading is one more signal) and the draft is read in order,
+     so a passage keeps one theme unless its content clearly moves on. Text about no theme
+     (an introduction, an approval note) is context.
+  2. How well each unit answers each question (matching.py, the evidence engine's scorer):
+         match = w * cosine + (1 - w) * lexical   (w: settings.gaps.semantic_weight)
+     against the question and each of its evidence points; restatements of the guidance
+     count half.
+  3. A question is covered when a unit in its own theme's passages matches it at
+     covered_at or better, partial when any unit anywhere matches at partial_at (a data
+     project told under theme 1 makes a theme-2 question partial: the reader of theme 2
+     will not find it there), else missing.
+  4. A theme is missing when the draft has almost nothing of its own on it; covered when
+     one of its questions is covered there or the draft gives it a substantial passage of
+     its own (the prompting questions are prompts: a plan need not answer each one, and
+     the question rows show which it leaves thin); partial otherwise.
+Thresholds and weights: settings.gaps (GapsTuning), calibrated with eval/gaps_eval.py.
 
 With an LLM (--llm openai|azure) the partial and borderline questions are judged again
 by the model from the draft's own passages, which gives a graded verdict with a reason.
@@ -35,62 +37,74 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.errors import UserError
-from assistant.gaps.assess import assess_chunks, read_draft
-from assistant.gaps.matching import DraftUnit, Matcher
-from assistant.gaps.rules import check_rules
+from assistant.gaps.assess import assess_chunks, assess_document, read_draft
+from assistant.gaps.matching import DraftUnit
+from assistant.gaps.next_steps import next_steps
+from assistant.gaps.replies import apply_replies, load_replies
+from assistant.gaps.rules import check_rules, page_estimate
 from assistant.gaps.models import (COVERED, MISSING, PARTIAL, STATUSES, Check, Evidence, GapReport, PeerExample,
                                    QuestionFinding, ThemeFinding)
 
 __all__ = ["COVERED", "MISSING", "PARTIAL", "STATUSES", "Check", "Evidence", "GapReport", "PeerExample",
-           "QuestionFinding", "ThemeFinding", "check"]
+           "QuestionFinding", "ThemeFinding", "assess_document", "check"]
 
 
-def theme_status(findings: list[QuestionFinding], tuning) -> str:
-    """Covered when at least half its questions are covered; missing when none of them is
-    even partly answered in the theme's own part of the draft (stray mentions under other
-    themes do not make a theme present); partial otherwise."""
-    covered = sum(1 for f in findings if f.status == COVERED)
-    if findings and covered * 2 >= len(findings):
-        return COVERED
-    if not any(f.score_in_theme >= tuning.partial_at for f in findings):
+def theme_status(findings: list[QuestionFinding], own_units: int, tuning, own_paragraphs: int = 0) -> str:
+    """Missing when the draft has almost nothing of its own on the theme: fewer than
+    theme_min_units units (unless they make a paragraph of their own that answers one of its
+    questions: a short answer, partial; a sentence or two inside another theme's paragraph
+    is not one), or a little that answers none of its questions even partly. Covered when
+    one of its questions is covered in the theme's own passages, or the draft gives the
+    theme a substantial passage of its own (theme_substantial_units); partial otherwise."""
+    covered = any(f.status == COVERED for f in findings)
+    if own_units < tuning.theme_min_units:
+        return PARTIAL if covered and own_paragraphs else MISSING
+    answered = any(f.score_in_theme >= tuning.partial_at for f in findings)
+    substantial = own_units >= tuning.theme_substantial_units
+    if not (answered or substantial):
         return MISSING
-    return PARTIAL
+    return COVERED if substantial or covered else PARTIAL
 
 
-def judge_question(question, units: list[DraftUnit], matcher: Matcher, themes_of: dict, tuning) -> QuestionFinding:
-    """Offline verdict for one prompting question: the best match of the question or any
-    of its evidence points. Only a passage in the question's own theme section (or in a
-    part of the draft that is about no one theme) can make it covered; one elsewhere can
-    make it partial."""
+def is_required(question) -> bool:
+    """Asked in the letter's own words (the guidance marks it verbatim), not a prompt
+    reconstructed from published plans."""
+    return str(getattr(question, "status", "verbatim")).startswith("verbatim")
+
+
+def judge_question(question, units: list[DraftUnit], scores, unit_theme: list[int], tuning) -> QuestionFinding:
+    """Offline verdict for one prompting question from ``scores`` [units x (question and its
+    evidence points)]: covered by a unit of the question's own theme, partial by any unit."""
     import numpy as np
 
     targets = [question.text] + list(question.evidence)
     if not units:
         return QuestionFinding(id=question.id, question=question.text, theme=question.theme, status=MISSING,
-                               score=0.0, points_missing=list(question.evidence))
-    scores = matcher.match(targets)
+                               score=0.0, points_missing=list(question.evidence), required=is_required(question))
     best = scores.max(axis=1)
-    home = np.array([themes_of.get(u.section) in (None, question.theme) for u in units])
+    home = np.array([t == question.theme for t in unit_theme])
     in_theme = float(best[home].max()) if home.any() else 0.0
     anywhere = float(best.max())
     status = COVERED if in_theme >= tuning.covered_at else PARTIAL if anywhere >= tuning.partial_at else MISSING
     found = [p for j, p in enumerate(question.evidence, start=1) if scores[:, j].max() >= tuning.partial_at]
     evidence = []
     strong = sorted((i for i in range(len(units)) if best[i] >= tuning.partial_at), key=lambda i: (not home[i], -best[i]))
-    for i in strong[:tuning.max_evidence]:  # the passages in the question's own theme section first
+    for i in strong[:tuning.max_evidence]:  # the passages about the question's own theme first
         item = units[i].evidence(float(best[i]), targets[int(scores[i].argmax())])
-        item.theme_section = themes_of.get(units[i].section)
+        item.theme_section = unit_theme[i] or None
         evidence.append(item)
     return QuestionFinding(id=question.id, question=question.text, theme=question.theme, status=status,
-                           score=round(anywhere, 3),
+                           score=round(anywhere, 3), required=is_required(question),
                            score_in_theme=round(in_theme, 3), evidence=evidence, points_found=found,
                            points_missing=[p for p in question.evidence if p not in found])
 
 
-def check(settings, draft: Path, council: str | None = None, llm: str | None = None, progress=None) -> GapReport:
+def check(settings, draft: Path, council: str | None = None, llm: str | None = None, progress=None,
+          replies: Path | None = None) -> GapReport:
     """Gap-check ``draft`` against the guidance. ``council`` is the draft's council (its own
     documents are never shown as peer examples); ``llm`` (openai | azure) adds the LLM judge;
-    ``progress(done, total, label)`` is called as the work advances."""
+    ``progress(done, total, label)`` is called as the work advances; ``replies`` is the
+    officer's replies file (replies.py)."""
     from assistant.generate import backends
     from assistant.workspace import open_workspace
 
@@ -107,6 +121,7 @@ def check(settings, draft: Path, council: str | None = None, llm: str | None = N
     try:
         guidance = workspace.guidance
         total = 2 + len(guidance.questions())
+        answers = load_replies(replies, [q.id for q in guidance.questions()]) if replies else []
         main = workspace.index
         own = _own_council(council, main.catalog.councils())
         tick(0, total, "reading the draft")
@@ -120,8 +135,7 @@ def check(settings, draft: Path, council: str | None = None, llm: str | None = N
             tick(done[0], total, f"question {question.id}")
             done[0] += 1
             if judge is not None:
-                finding = judge(question, theme.title, finding, assessment.units, assessment.matcher,
-                                assessment.themes_of)
+                finding = judge(question, theme.title, finding, assessment)
             if finding.status != COVERED and peers is not None:
                 finding.peer_examples = peer_examples(workspace, question, peers)
             return finding
@@ -133,9 +147,13 @@ def check(settings, draft: Path, council: str | None = None, llm: str | None = N
         tick(total, total, "done")
     finally:
         workspace.close()
-    return GapReport(draft=str(draft.path.resolve()), council=own, words=draft.words,
-                     estimated_pages=round(draft.words / guidance.length.words_per_page, 1), pages=len(draft.pages),
-                     themes=assessment.themes, checks=checks, backend=backend, notes=notes)
+    report = GapReport(draft=str(draft.path.resolve()), council=own, words=draft.words,
+                       estimated_pages=page_estimate(draft.words, guidance.length.words_per_page),
+                       pages=len(draft.pages), themes=assessment.themes, checks=checks, backend=backend, notes=notes)
+    if replies:
+        apply_replies(report, answers, replies)
+    report.next_steps = next_steps(report, tuning.covered_at)
+    return report
 
 
 def _council_named(draft_doc, main, notes: list[str]) -> str:

@@ -24,7 +24,8 @@ class Assessment:
     themes: list[ThemeFinding]
     units: list  # DraftUnit
     matcher: object  # Matcher
-    themes_of: dict  # section -> theme number or None
+    unit_theme: list[int]  # the theme each unit's passage answers (0: context)
+    scores: dict  # question id -> [units x (question and its evidence points)] match scores
 
 
 def assess_chunks(chunks, guidance, embedder, tuning, pages: dict[int, str] | None = None,
@@ -32,23 +33,40 @@ def assess_chunks(chunks, guidance, embedder, tuning, pages: dict[int, str] | No
     """Judge the document made of ``chunks`` (in order). ``pages`` (page number -> text)
     gives paragraph numbers on the page; ``on_question(theme, question, finding, assessment)``
     may return a revised finding (the LLM judge, peers' examples)."""
+    import numpy as np
+
     from assistant.gaps import judge_question, theme_status
-    from assistant.gaps.matching import Matcher, Vocabulary, document_units, section_themes
+    from assistant.gaps.matching import Matcher, Vocabulary, document_units
+    from assistant.gaps.themes import passage_ids, unit_themes
 
     vocabulary = Vocabulary(guidance, tuning)
     units = document_units(chunks, guidance, vocabulary, pages)
     matcher = Matcher(units, embedder, vocabulary)
-    themes_of = section_themes(units, matcher, guidance, tuning)
-    assessment = Assessment([], units, matcher, themes_of)
+    questions = guidance.questions()
+    targets = [[q.text] + list(q.evidence) for q in questions]
+    everything = matcher.match([t for group in targets for t in group]) if units else np.zeros((0, 0))
+    scores, start = {}, 0
+    for question, group in zip(questions, targets):
+        scores[question.id] = everything[:, start:start + len(group)]
+        start += len(group)
+    best = np.stack([scores[q.id].max(axis=1) for q in questions], axis=1) if units else np.zeros((0, len(questions)))
+    unit_theme = unit_themes(units, matcher, guidance, best, tuning)
+    assessment = Assessment([], units, matcher, unit_theme, scores)
+    passages: dict[int, set[int]] = {}
+    for passage, theme_number in zip(passage_ids(units), unit_theme):
+        passages.setdefault(passage, set()).add(theme_number)
     for theme in guidance.themes:
         findings = []
         for question in theme.questions:
-            finding = judge_question(question, units, matcher, themes_of, tuning)
+            finding = judge_question(question, units, scores[question.id], unit_theme, tuning)
             if on_question is not None:
                 finding = on_question(theme, question, finding, assessment)
             findings.append(finding)
-        assessment.themes.append(ThemeFinding(theme=theme.number, title=theme.title,
-                                              status=theme_status(findings, tuning), questions=findings))
+        own = sum(1 for t in unit_theme if t == theme.number)
+        paragraphs = sum(1 for found in passages.values() if found == {theme.number})
+        assessment.themes.append(ThemeFinding(theme=theme.number, title=theme.title, own_units=own,
+                                              status=theme_status(findings, own, tuning, paragraphs),
+                                              questions=findings))
     return assessment
 
 
@@ -85,7 +103,9 @@ def read_draft(settings, guidance, path: Path, council: str = "") -> Draft:
 
 
 def count_words(text: str) -> int:
-    return len(WORD.findall(text))
+    """Words of a page's text, the same way for every format: a word broken across a line
+    end ("pro-\nductivity") is one word; bullets, numbering marks and table rules are none."""
+    return len(WORD.findall(re.sub(r"(\w)-\n(\w)", r"\1\2", text)))
 
 
 def assess_document(workspace, document_id: str) -> list[ThemeFinding]:

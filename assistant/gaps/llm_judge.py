@@ -3,8 +3,8 @@ unsure (partial, or close to the covered threshold) are judged again by the chat
 from the draft's own passages, with a graded verdict and a reason (prompts/gaps_judge.*).
 
 The model's verdict stands only on passages it was given: a "covered" or "partial" that
-cites none of them keeps the offline verdict. The theme-section rule still applies (a
-passage under another theme's heading makes a question partial at most).
+cites none of them keeps the offline verdict. The theme rule still applies (a passage
+about another theme makes a question partial at most).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ class LlmJudge:
     def wanted(self, finding: QuestionFinding) -> bool:
         return finding.status == PARTIAL or abs(finding.score_in_theme - self.settings.gaps.covered_at) <= BORDERLINE
 
-    def __call__(self, question, theme_title: str, finding: QuestionFinding, units, matcher,
-                 themes_of: dict) -> QuestionFinding:
+    def __call__(self, question, theme_title: str, finding: QuestionFinding, assessment) -> QuestionFinding:
+        units, unit_theme = assessment.units, assessment.unit_theme
         if not units or not self.wanted(finding):
             return finding
         from assistant.generate.backends.openai import generate
 
-        scores = matcher.match([question.text] + list(question.evidence)).max(axis=1)
+        scores = assessment.scores[question.id].max(axis=1)
         chunks, best_unit = [], {}
         for i in sorted(range(len(units)), key=lambda i: -scores[i]):
             chunk = units[i].chunk
@@ -63,16 +63,15 @@ class LlmJudge:
         if status != MISSING and not cited_units:
             judged.reason = f"The model said {status} but cited no passage of the draft; the offline verdict stands."
             return judged
-        if status == COVERED and not any(themes_of.get(units[i].section) in (None, question.theme)
-                                         for i in cited_units):
+        if status == COVERED and not any(unit_theme[i] == question.theme for i in cited_units):
             status = PARTIAL
-            reason += " (It is answered under another theme's heading.)"
+            reason += " (It is answered only in a passage about another theme.)"
         judged.status, judged.reason, judged.judged_by = status, reason, self.backend
         judged.grade = grade
         if status != MISSING:
             judged.evidence = [units[i].evidence(float(scores[i]), "cited by the model") for i in cited_units]
             for item, i in zip(judged.evidence, cited_units):
-                item.theme_section = themes_of.get(units[i].section)
+                item.theme_section = unit_theme[i] or None
         else:
             judged.evidence = []
         return judged

@@ -1,14 +1,12 @@
 """Matching a draft against the guidance: the draft's units (sentences and list items, with
 their paragraph), scored by the evidence engine's scorer (``UnitMatrix``) against
-questions and evidence points, with word weights from the guidance itself; and the theme
-each section of the draft is about."""
+questions and evidence points, with word weights from the guidance itself."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -115,50 +113,3 @@ def document_units(chunks, guidance, vocabulary: Vocabulary, pages: dict[int, st
             echo = vocabulary.restates(key_stems(unit.text)) or echoes(unit.text, wordings)
             units.append(DraftUnit(unit, paragraph, echo))
     return units
-
-
-def section_themes(units: list[DraftUnit], matcher: Matcher, guidance, tuning) -> dict[str, int | None]:
-    """The theme each section of the draft (text under one heading) is about, or None.
-
-    A heading that says "Theme N", or that is close in meaning to one theme's names and
-    clearly closer than to the others ("Part 2 - Digital and data"), settles it. Otherwise
-    the content decides: most of its sentences match one theme's questions best, and
-    well enough on average. Cover-report sections and introductions stay None."""
-    import numpy as np
-
-    from assistant.text.themes import theme_numbers
-
-    themes = guidance.themes
-    if not themes or not units:
-        return {u.section: None for u in units}
-    per_theme = [matcher.match([q.text for q in t.questions] + [p for q in t.questions for p in q.evidence])
-                 .max(axis=1) for t in themes]
-    scores = np.array(per_theme).T  # [units x themes]: each unit's best match to each theme
-    names = [np.array(matcher.embedder.embed_documents([x for x in (t.title, t.short, t.letter_wording) if x]))
-             for t in themes]
-    sections: dict[str, list[int]] = {}
-    for i, u in enumerate(units):
-        sections.setdefault(u.section, []).append(i)
-    result: dict[str, int | None] = {}
-    for section, members in sections.items():
-        result[section] = None
-        if not section:
-            continue
-        named = theme_numbers(section)
-        if named and any(t.number == named[0] for t in themes):
-            result[section] = named[0]
-            continue
-        heading = np.array(matcher.embedder.embed_documents([section]))[0]
-        closeness = np.array([float((n @ heading).max()) for n in names])
-        order = np.argsort(-closeness)
-        lead = closeness[order[0]] - (closeness[order[1]] if len(themes) > 1 else 0.0)
-        if closeness[order[0]] >= tuning.heading_names_at and lead >= tuning.heading_lead:
-            result[section] = themes[order[0]].number
-            continue
-        if len(members) < tuning.section_min_units:
-            continue
-        share = np.bincount(scores[members].argmax(axis=1), minlength=len(themes)) / len(members)
-        best = int(share.argmax())
-        if share[best] >= tuning.content_share and scores[members, best].mean() >= tuning.content_mean:
-            result[section] = themes[best].number
-    return result

@@ -35,11 +35,22 @@ class PeerExample(BaseModel):
     section: str = ""
 
 
+class OfficerReply(BaseModel):
+    """An officer's reply to a finding (gaps --reply FILE.toml): accept it as it stands, or
+    override its status with a note."""
+
+    question: str
+    decision: str  # accept | override
+    status: str = ""  # override: the status the officer sets
+    note: str = ""
+    found_status: str = ""  # the check's own status, before an override
+
+
 class QuestionFinding(BaseModel):
     id: str
     question: str
     theme: int
-    status: str
+    status: str  # as shown: the officer's override if there is one
     score: float  # the best match anywhere in the draft (0-1); see the module's docstring
     score_in_theme: float = 0.0  # the best match within the question's own theme section
     evidence: list[Evidence] = Field(default_factory=list)
@@ -49,13 +60,17 @@ class QuestionFinding(BaseModel):
     judged_by: str = "offline"  # offline | the LLM backend that judged it
     grade: int | None = None  # the LLM judge's 0-3 grade (3: a full answer)
     reason: str = ""
+    required: bool = True  # asked in the letter's own words (False: a prompt reconstructed from plans)
+    reply: OfficerReply | None = None
 
 
 class ThemeFinding(BaseModel):
     theme: int
     title: str
-    status: str
+    status: str  # as shown (after the officer's overrides)
     questions: list[QuestionFinding]
+    own_units: int = 0  # sentences and list items of the draft about this theme
+    found_status: str = ""  # the check's own status, when overrides changed it
 
 
 class Check(BaseModel):
@@ -63,6 +78,17 @@ class Check(BaseModel):
     passed: bool | None  # None: not checked automatically (the detail says what to check)
     detail: str
     evidence: list[Evidence] = Field(default_factory=list)
+
+
+class NextStep(BaseModel):
+    """One thing to do next: a missing or thin question, with why it ranks where it does."""
+
+    question: str  # its id
+    text: str
+    theme: int
+    status: str
+    why: str  # "theme 2 is missing; asked in the letter; score 0.21 (covered at 0.46)"
+    example: PeerExample | None = None
 
 
 class GapReport(BaseModel):
@@ -75,6 +101,8 @@ class GapReport(BaseModel):
     checks: list[Check]
     backend: str = "offline"
     notes: list[str] = Field(default_factory=list)  # e.g. "the main index is empty: no peer examples"
+    replies_file: str = ""
+    next_steps: list[NextStep] = Field(default_factory=list)  # the thin questions, most important first
 
     def questions(self) -> list[QuestionFinding]:
         return [q for t in self.themes for q in t.questions]

@@ -1,6 +1,11 @@
 """The guidance's rules for a plan, checked on the draft: length (words and estimated
 pages), all themes present, theme 3's spend topics (consultants and agency staff; EDI),
-dated implementation milestones, member endorsement and publication.
+dated implementation milestones, member endorsement (and where it will be published).
+
+Length is measured the same way for every format: the words of the text the loader reads
+(running headers, footers and page numbers already dropped; a word broken across a line
+end counted once), divided by the guidance's words_per_page, to the nearest half page.
+The pages of the file itself (PDF pages, Word page breaks) are shown but never decide.
 
 The rules come from the guidance file's [[rule]] tables, by id. A rule id this module does
 not know is reported as not checked automatically (passed: null), with its text.
@@ -8,6 +13,7 @@ not know is reported as not checked automatically (passed: null), with its text.
 
 from __future__ import annotations
 
+import math
 import re
 
 from assistant.gaps.matching import DraftUnit, Matcher
@@ -25,12 +31,31 @@ RULE_ASPECTS = {
         "EDI spend": ["spend on equality, diversity and inclusion", "EDI roles and programmes",
                       "equality and diversity staff costs"],
     },
-    "oversight": {
-        "member endorsement": ["plan approved by Cabinet", "plan endorsed by members", "agreed by full Council",
-                               "member oversight and approval of the plan"],
-        "publication": ["published on the council's website", "progress updates published"],
-    },
 }
+
+# Member oversight: a sentence that says members (Cabinet, the Executive, full Council, the
+# Leader...) approved, endorsed or agreed the plan itself, or are asked to or will. A budget
+# decision or the publication of spending data is not the plan's endorsement.
+PLAN = re.compile(r"\b(?:(?:this|the|our|draft|a)\s+(?:(?:council's|draft|2024|final)\s+)?productivity\s+plan|"
+                  r"productivity\s+plan|(?:this|the|our)\s+(?:draft\s+)?plan)\b", re.IGNORECASE)
+ENDORSE = re.compile(r"\b(?:approv(?:e|ed|es|al|ing)|endors(?:e|ed|es|ement|ing)|agree[ds]?|adopt(?:ed|s)?|"
+                     r"ratif(?:y|ied)|signed\s+off|sign\s+off)\b", re.IGNORECASE)
+MEMBERS = re.compile(r"\b(?:cabinet|executive|full\s+council|council\s+meeting|members?|councillors?|leader|"
+                     r"committee|mayor)\b|\bbe\s+(?:approved|endorsed|agreed)\b", re.IGNORECASE)
+PUBLISH = re.compile(r"\bpublish(?:ed|es|ing)?\b|\bon\s+(?:the|our)\s+(?:council's\s+)?website\b", re.IGNORECASE)
+
+
+def endorses_plan(text: str) -> bool:
+    return bool(PLAN.search(text) and ENDORSE.search(text) and MEMBERS.search(text))
+
+
+def publishes_plan(text: str) -> bool:
+    return bool(PUBLISH.search(text) and (PLAN.search(text) or re.search(r"\bprogress\b", text, re.IGNORECASE)))
+
+
+def page_estimate(words: int, words_per_page: int) -> float:
+    """Pages at ``words_per_page``, to the nearest half page."""
+    return math.floor(words / words_per_page * 2 + 0.5) / 2
 
 MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 WHEN = re.compile(
@@ -61,14 +86,15 @@ def check_rules(guidance, units: list[DraftUnit], matcher: Matcher, themes: list
     for rule in guidance.rules:
         if rule.id == "length":
             length = guidance.length
-            estimated = words / length.words_per_page
-            ok = length.min_pages - 0.5 <= estimated <= length.max_pages + 0.5
-            detail = (f"{words} words, about {estimated:.1f} pages at {length.words_per_page} words a page "
-                      f"({pages} page{'s' if pages != 1 else ''} in the file); the guidance asks for "
-                      f"{length.min_pages}-{length.max_pages} pages (half a page either way passes)")
-            if not ok:
-                detail += ": " + ("add substance to the thin themes" if estimated < length.min_pages else
-                                  "shorten it")
+            estimated = page_estimate(words, length.words_per_page)
+            ok = length.min_pages <= estimated <= length.max_pages
+            detail = (f"{words} words: about {estimated:g} page{'s' if estimated != 1 else ''} at {length.words_per_page} words a page, "
+                      f"to the nearest half page, whatever the format ({pages} page{'s' if pages != 1 else ''} "
+                      f"in the file); the guidance asks for {length.min_pages}-{length.max_pages} pages")
+            if estimated < length.min_pages:
+                detail += f": about {length.min_pages * length.words_per_page - words} words short; add substance to the thin themes"
+            elif estimated > length.max_pages:
+                detail += f": about {words - length.max_pages * length.words_per_page} words over; shorten it"
             checks.append(Check(id=rule.id, passed=ok, detail=detail))
         elif rule.id == "all-themes":
             missing = [t for t in themes if t.status == MISSING]
@@ -83,6 +109,8 @@ def check_rules(guidance, units: list[DraftUnit], matcher: Matcher, themes: list
             detail = (f"{len(found)} dated commitment{'s' if len(found) != 1 else ''} found" +
                       ("" if ok else f"; name at least {MILESTONES_NEEDED} implementation milestones with dates"))
             checks.append(Check(id=rule.id, passed=ok, detail=detail, evidence=evidence))
+        elif rule.id == "oversight":
+            checks.append(_oversight_check(units))
         elif rule.id in RULE_ASPECTS:
             checks.append(_aspect_check(rule.id, RULE_ASPECTS[rule.id], units, matcher))
         else:
@@ -104,3 +132,20 @@ def _aspect_check(rule_id: str, aspects: dict[str, list[str]], units: list[Draft
     detail = ("covers " + " and ".join(found)) if not missing else (
         "does not cover " + " or ".join(missing) + (f" (covers {' and '.join(found)})" if found else ""))
     return Check(id=rule_id, passed=not missing, detail=detail, evidence=evidence)
+
+
+def _oversight_check(units: list[DraftUnit]) -> Check:
+    """Passes when the draft says members endorsed (or will endorse) the plan; says whether it
+    also says where the plan will be published."""
+    endorsed = [u for u in units if endorses_plan(u.unit.with_context())]  # "Members are asked to: (i) approve..."
+    published = [u for u in units if publishes_plan(u.unit.text)]
+    evidence = [u.evidence(1.0, "member endorsement") for u in endorsed[:2]] + \
+        [u.evidence(1.0, "publication") for u in published[:1] if u not in endorsed[:2]]
+    if not endorsed:
+        detail = ("no sentence says members approved or endorsed the plan (or will): say which meeting "
+                  "(Cabinet, the Executive, full Council) endorses it and when")
+    else:
+        detail = "says members endorse the plan"
+    detail += ("; says it will be published" if published else
+               "; also say that the plan will be published on the council's website, with progress updates")
+    return Check(id="oversight", passed=bool(endorsed), detail=detail, evidence=evidence)

@@ -27,6 +27,27 @@ def _check_mark(passed: bool | None) -> str:
     return "✅" if passed else "—" if passed is None else "❌"
 
 
+def reply_line(f) -> str:
+    """The officer's reply to a finding, as the report shows it."""
+    r = f.reply
+    if r.decision == "override":
+        return f"**Overridden by officer** ({r.found_status} → {r.status}): {r.note}"
+    return "**Accepted by officer**" + (f": {r.note}" if r.note else "")
+
+
+def next_steps_markdown(report: GapReport, shown: int = 8) -> list[str]:
+    if not report.next_steps:
+        return []
+    lines = ["", "## What to do next", ""]
+    for n, step in enumerate(report.next_steps[:shown], start=1):
+        lines.append(f"{n}. **{step.question}** ({step.status}) {step.text} — {step.why}.")
+        if step.example:
+            lines.append(f"   Peer example: “{tidy(step.example.quote, 250)}” — {peer_source(step.example)}")
+    if len(report.next_steps) > shown:
+        lines.append(f"\n…and {len(report.next_steps) - shown} more below.")
+    return lines
+
+
 def markdown(report: GapReport) -> str:
     s = report.summary
     lines = [f"# Gap check: {Path(report.draft).name}", ""]
@@ -40,6 +61,7 @@ def markdown(report: GapReport) -> str:
                  ", ".join(f"{t.theme} {t.status}" for t in report.themes) + ".")
     for note in report.notes:
         lines += ["", f"> {note}"]
+    lines += next_steps_markdown(report)
     lines += ["", "## The guidance's rules", "", "| rule | result | detail |", "|---|---|---|"]
     for c in report.checks:
         lines.append(f"| {c.id} | {_check_mark(c.passed)} | {c.detail.replace('|', '/')} |")
@@ -53,12 +75,14 @@ def markdown(report: GapReport) -> str:
             lines += ["", f"### {f.id} {f.question}", "",
                       f"{MARK[f.status]} (score {f.score:.2f}" + (f", judged by {f.judged_by}" if f.judged_by != "offline"
                                                                else "") + ")"]
+            if f.reply is not None:
+                lines += ["", reply_line(f)]
             if f.reason:
                 lines += ["", f.reason]
             if f.evidence:
                 lines += ["", "In the draft:"]
                 for e in f.evidence:
-                    elsewhere = (f" — under theme {e.theme_section}'s heading"
+                    elsewhere = (f" — in a passage about theme {e.theme_section}"
                                  if e.theme_section not in (None, f.theme) else "")
                     lines.append(f"- “{tidy(e.quote, 400)}” ({where(e)}){elsewhere}")
             if f.status != COVERED:
@@ -82,6 +106,17 @@ def terminal(console, report: GapReport) -> None:
                        style="dim"))
     for note in report.notes:
         console.print(Text(note, style="yellow"))
+    if report.next_steps:
+        console.print(Text("What to do next", style="bold"))
+        for n, step in enumerate(report.next_steps[:8], start=1):
+            line = Text(f"{n}. {step.question} ")
+            line.append(step.status, style=STYLE[step.status])
+            line.append(f" {tidy(step.text, 90)} ")
+            line.append(f"({step.why})", style="dim")
+            if step.example:
+                line.append(f"\n   peer: “{tidy(step.example.quote, 120)}” ", style="italic")
+                line.append(f"({step.example.council}, p. {step.example.page})", style="dim")
+            console.print(line)
     for theme in report.themes:
         table = Table(title=Text.assemble(f"Theme {theme.theme}: {theme.title} — ",
                                           (theme.status, STYLE[theme.status])),
@@ -105,6 +140,8 @@ def terminal(console, report: GapReport) -> None:
                 cell = Text("nothing found", style="dim")
             if f.reason:
                 cell.append(f"\n{tidy(f.reason, 200)}", style="dim")
+            if f.reply is not None:
+                cell.append(f"\n{tidy(reply_line(f).replace('**', ''), 200)}", style="cyan")
             table.add_row(Text(f.id), Text(tidy(f.question, 90)), Text(f.status, style=STYLE[f.status]),
                           f"{f.score:.2f}", cell)
         console.print(table)
@@ -130,6 +167,9 @@ def brief(console, report: GapReport, name: str) -> None:
     console.print(Text(f"{name}: {report.words:,} words (about {report.estimated_pages} pages) · "
                        + ", ".join(f"{n} {status}" for status, n in counts.items()) + " of the guidance's questions",
                        style="bold"))
+    if report.next_steps:
+        first = report.next_steps[0]
+        console.print(Text(f"First to do: {first.question} {first.status} — {tidy(first.text, 100)}", style="bold"))
     for theme in report.themes:
         line = Text(f"Theme {theme.theme}: {theme.title} — ")
         line.append(theme.status, style=STYLE_BRIEF.get(theme.status, ""))
