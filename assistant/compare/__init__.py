@@ -6,6 +6,7 @@ matrix, all of them for the barriers), each once: results are cached by document
 
     compare(workspace, councils, types, regions, progress)  -> Comparison
     which_councils(workspace, question)   every council that says it, for "which councils..."
+    prepare(workspace, document_ids)      read and cache documents ahead (e.g. after an ingest)
 
 ``Comparison.to_json()`` is `compare --json`:
     {"councils": [{"council", "type", "region",
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from assistant.compare.matrix import NOT_COUNCIL_DOCUMENTS, Row, build_row
 from assistant.errors import UserError
 
-__all__ = ["Comparison", "compare", "which_councils"]
+__all__ = ["Comparison", "compare", "prepare", "which_councils"]
 
 
 @dataclass
@@ -52,13 +53,17 @@ def council_documents(catalog) -> dict[str, list]:
 
 
 def select_councils(known: list[str], councils=None, types=None, regions=None) -> list[str]:
-    from assistant.councils import matches_filters, resolve, resolve_regions, resolve_types
+    """The councils asked for (forgiving names), of these types and in these regions (a council
+    the register lacks matches no type or region)."""
+    from assistant.councils import describe, resolve, resolve_regions, resolve_types
 
-    resolve_types(list(types or []))  # an unknown type or region is a UserError even if nothing is indexed
-    resolve_regions(list(regions or []))
+    codes = resolve_types(list(types or []))  # an unknown type or region is a UserError, named
+    places = resolve_regions(list(regions or []))
     chosen = sorted({resolve(name, known) for name in councils}) if councils else list(known)
-    if types or regions:
-        chosen = [c for c in chosen if matches_filters(c, list(types or []), list(regions or []))]
+    if codes:
+        chosen = [c for c in chosen if describe(c)["type_code"] in codes]
+    if places:
+        chosen = [c for c in chosen if {describe(c)["region"], describe(c)["nation"]} & places]
     return chosen
 
 
@@ -75,11 +80,43 @@ def read_document(workspace, document) -> dict:
             "mentions": [m.to_dict() for m in mentions]}
 
 
+def _read(workspace, documents: list, indexed: set[str], tick) -> tuple[dict, int]:
+    """Each document's result, from the cache or read now; (results by document id, how many read)."""
+    from assistant.compare.cache import ResultCache, cache_key
+
+    cache = ResultCache(workspace.index.dir / "compare.sqlite")
+    key = cache_key(workspace)
+    results, read = {}, 0
+    try:
+        for done, document in enumerate(documents):
+            tick(done, len(documents), document.council)
+            result = cache.get(document.id, key)
+            if result is None:
+                result = read_document(workspace, document)
+                cache.put(document.id, key, result)
+                read += 1
+            results[document.id] = result
+        cache.prune(indexed, key)
+    finally:
+        cache.close()
+    return results, read
+
+
+def prepare(workspace, document_ids: list[str] | None = None, progress=None) -> int:
+    """Read (and cache) the given documents, or every council document not read yet, so that
+    the next `compare` or ``which_councils`` need not: a hook for the end of an ingest.
+    Returns how many documents were read."""
+    with workspace.index.reading():
+        by_council = council_documents(workspace.index.catalog)
+        every = [d for ds in by_council.values() for d in ds]
+        wanted = [d for d in every if document_ids is None or d.id in set(document_ids)]
+        return _read(workspace, wanted, {d.id for d in every}, progress or (lambda done, total, label: None))[1]
+
+
 def compare(workspace, councils=None, types=None, regions=None, progress=None) -> Comparison:
     """The matrix and the barrier tally for the selected councils (all indexed ones by
     default). ``progress(done, total, label)`` is called as documents are read."""
     from assistant.compare.barriers import Mention
-    from assistant.compare.cache import ResultCache, cache_key
     from assistant.compare.tally import group_barriers
     from assistant.gaps.models import ThemeFinding
 
@@ -94,21 +131,7 @@ def compare(workspace, councils=None, types=None, regions=None, progress=None) -
         if not chosen:
             raise UserError(_nothing_matches(sorted(by_council), types, regions))
         documents = [d for c in chosen for d in by_council[c]]
-        cache = ResultCache(index.dir / "compare.sqlite")
-        key = cache_key(workspace)
-        results, read = {}, 0
-        try:
-            for done, document in enumerate(documents):
-                tick(done, len(documents), document.council)
-                result = cache.get(document.id, key)
-                if result is None:
-                    result = read_document(workspace, document)
-                    cache.put(document.id, key, result)
-                    read += 1
-                results[document.id] = result
-            cache.prune({d.id for ds in by_council.values() for d in ds}, key)
-        finally:
-            cache.close()
+        results, read = _read(workspace, documents, {d.id for ds in by_council.values() for d in ds}, tick)
         tick(len(documents), len(documents), "grouping barriers")
     themes_of = {i: [ThemeFinding(**t) for t in r["themes"]] for i, r in results.items()}
     rows = [build_row(c, by_council[c], themes_of) for c in chosen]
@@ -155,7 +178,8 @@ def which_councils(workspace, question: str) -> list[tuple[str, str, str, int]]:
     """Every council that cites the barrier a "which councils..." question asks about, each with
     a verbatim quote, its source and page: [(council, quote, source, page)], most cited barrier
     first if the question names several. [] when the question is about no barrier the tally
-    found (the caller then answers by retrieval)."""
+    found (the caller then answers by retrieval). Documents no compare has read yet are read
+    first (about a second each on 2 cores): ``prepare`` after an ingest keeps this instant."""
     import math
 
     import numpy as np

@@ -1,19 +1,25 @@
 """The barriers a council cites, found in each of its documents (cached with the document's
 assessment; tally.py groups them across councils).
 
-A unit (sentence or list item, as ``gaps`` judged the document on) states a barrier when
-it is the council's own words (not the Government's: ``echoes``, ``is_boilerplate``,
-``is_non_content``; not about the document itself: "This plan sets out..."), says something
-specific (not just "the barriers we face"), and either
-  - sits in the document's barriers part: a section whose heading is theme 4 (by number,
-    by words such as "What we need from Government", or as ``gaps`` placed it), or follows,
-    in the same section, a sentence of the council's own announcing barriers ("Several
-    things stand in the way of further progress."), which is how plans without headings
-    and committee minutes put them; or
-  - uses a barrier's words itself ("cannot recruit", "not funded", "we ask the
-    Government") and is about theme 4 more than any other theme, or names a known
-    barrier (tally.NAMED).
-A sentence that a chunk boundary cut in two is read whole from the page (its quote is still
+A unit (sentence or list item, as ``gaps`` judged the document on) is a barrier mention when
+it says something specific (not just "the barriers we face"), is not the Government's words
+(``echoes``, ``is_boilerplate``, ``is_non_content``), and
+  - sits under a barriers heading (theme 4 by number, "What we need from Government",
+    "Barriers to progress"); or
+  - is in the run of sentences after one announcing barriers ("Several things stand in the
+    way of further progress.": how plans without headings put them), or in a passage
+    ``gaps`` reads as theme 4, and itself says so: cue words ("cannot recruit", "not
+    funded", "we ask the Government"), a known barrier's words (tally.NAMED), the council's
+    own label for a barrier ("Heritage costs."), or meaning closest to theme 4; the run ends
+    at the first sentence that does none of these; or
+  - elsewhere, says so with cue words or a known barrier's words and is about theme 4 above
+    all; in minutes and reports (barriers raised in passing) cue words are needed.
+A sentence about the document, its approval or the Government's request ("This plan sets
+out...", "The submission...", "RESOLVED...") counts only when it names a known barrier in cue
+words: "The submission also allows us ... to highlight how productivity is often stifled
+through ... single year settlements".
+
+A sentence a chunk boundary cut in two is read whole from the page (its quote is still
 verbatim on the page); one cut by a page break keeps its part on the page.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 CUE = re.compile(
@@ -40,11 +47,11 @@ BARRIER_HEADING = re.compile(
 ABOUT_DOCUMENT = re.compile(r"^\W*(\d+(\.\d+)*\s+)?((this|the|our) (productivity )?(plan|report|document|submission)|"
                             r"appendix|annex)\b", re.IGNORECASE)
 # A council's own short name for a barrier, before its explanation: "**Heritage costs.** ...", "Planning fees. ..."
-LABEL = re.compile(r"(?:^|\n)[\s•*_-]*(?!(?:We|Our|It|This|These|They|The council)\b)([A-Z][^.\n*:]{2,60}?)\."
-                   r"(?:\*\*|__)?\s*$")
-LABEL_AT_START = re.compile(r"^[\s•*_-]*(?!(?:We|Our|It|This|These|They|The council)\b)([A-Z][^.\n*:]{2,60}?)\."
-                            r"(?:\*\*|__)?\s+\S")
+LABEL = re.compile(r"(?:^|\n)[\s•*_-]*([A-Z][^.\n*:]{2,60}?)\.(?:\*\*|__)?\s*$")
+LABEL_AT_START = re.compile(r"^[\s•*_-]*([A-Z][^.\n*:]{2,60}?)\.(?:\*\*|__)?\s+\S")
 LABEL_WORDS = 7
+NOT_A_LABEL = re.compile(r"^[\s•*_-]*(We|Our|It|This|These|They|The council)\b")
+BULLET_AT_START = re.compile(r"^(?:(?:[•·▪◦‣*_]+|[-–](?=\s))\s*)+")
 # The Government's request retold, or the meeting's own business: not a council's barrier.
 NOT_THE_COUNCIL = re.compile(
     r"\b(letter|minister|secretary of state)\b|\bgovernment (also |has )?(said|says|stated)\b|"
@@ -90,24 +97,40 @@ def theme_targets(guidance, number: int) -> list[str]:
     return [q.text for q in theme.questions] + [p for q in theme.questions for p in q.evidence]
 
 
-def specific(text: str) -> bool:
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+    return GENERIC | frozenset(STOPWORDS_EN_PLUS)
+
+
+def specific(text: str) -> bool:
     words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text)}
-    return len(words - GENERIC - set(STOPWORDS_EN_PLUS)) >= MIN_SPECIFIC_WORDS
+    return len(words - _stop_words()) >= MIN_SPECIFIC_WORDS
 
 
 def clean_quote(text: str) -> str:
-    """Markdown emphasis left at a quote's ends by sentence splitting ("** The council must...")."""
-    return text.strip().strip("*_").strip()
+    """Without the bullet or Markdown emphasis that sentence splitting leaves at its ends
+    ("** The council must...", "• Recruitment of..."): still a verbatim span of the page."""
+    return BULLET_AT_START.sub("", text.strip()).rstrip("*_ \t")
 
 
 def label_of(unit) -> str:
     """The short name the council gave the barrier the unit explains, if any."""
     for match in (LABEL_AT_START.match(unit.text), LABEL.search(unit.chunk.text[:unit.start])):
-        if match and len(match.group(1).split()) <= LABEL_WORDS and not ANNOUNCES.search(match.group(1)):
+        if match and len(match.group(1).split()) <= LABEL_WORDS and not ANNOUNCES.search(match.group(1)) \
+                and not NOT_A_LABEL.match(match.group(1)):
             return match.group(1).strip()
     return ""
+
+
+def unit_themes(assessment) -> list[int]:
+    """The theme each unit's passage answers as ``gaps`` read the document (0: none, context)."""
+    found = getattr(assessment, "unit_theme", None)
+    if found is not None:
+        return [int(t) for t in found]
+    by_section = getattr(assessment, "themes_of", {})  # an assessment that themes sections, not units
+    return [by_section.get(u.section) or 0 for u in assessment.units]
 
 
 def is_label(units, i: int) -> bool:
@@ -116,7 +139,8 @@ def is_label(units, i: int) -> bool:
     where = (u.chunk.page, u.paragraph)
     first = i == 0 or (units[i - 1].chunk.page, units[i - 1].paragraph) != where
     goes_on = i + 1 < len(units) and (units[i + 1].chunk.page, units[i + 1].paragraph) == where
-    return first and goes_on and len(u.unit.text.split()) <= LABEL_WORDS and u.unit.text.rstrip("*_ ").endswith(".")
+    return first and goes_on and len(u.unit.text.split()) <= LABEL_WORDS and u.unit.text.rstrip("*_ ").endswith(".") \
+        and not NOT_A_LABEL.match(u.unit.text)
 
 
 class PageText:
@@ -191,11 +215,14 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
     pages = PageText(document, chunks)
     in_discussion = document.kind in ("minutes", "report")  # barriers raised in passing, outside any theme part
 
-    def theme_of(section: str) -> int | None:
+    read_as = unit_themes(assessment)
+
+    def theme_of(i: int, section: str) -> int | None:
+        """The theme the unit's part of the document answers: by its heading, else as gaps read it."""
         said = theme_numbers(section)[:1]
         if said:
             return said[0]
-        return 4 if section and BARRIER_HEADING.search(section) else assessment.themes_of.get(section)
+        return 4 if section and BARRIER_HEADING.search(section) else read_as[i] or None
 
     def judged(u, text: str) -> str:
         """"own", "weak" (about the document, its approval or the Government's request: counts
@@ -235,21 +262,22 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
             continue
         said = any(p.search(f"{label} {text}") for p in named)
         cued = bool(CUE.search(text))
-        theme = theme_of(u.section)
-        in_section = theme == 4
+        theme = theme_of(i, u.section)
+        headed = theme_numbers(u.section)[:1] == [4] or bool(u.section and BARRIER_HEADING.search(u.section))
         signalled = cued or said or bool(label) or bool(about_four[i])
         after = run is not None
         if kind == "weak":
             chosen = said and cued
-        elif in_section:
+        elif headed:
             chosen = True
-        elif after:
+        elif after or theme == 4 and not in_discussion:  # (gaps' reading of minutes is no plan's structure)
             chosen = signalled
             if not signalled:
                 run = None  # the barriers part has ended
+        elif in_discussion:  # minutes and reports raise barriers in passing, in no theme's part
+            chosen = cued and (about_four[i] or said and not theme_numbers(u.section))
         else:
-            chosen = (about_four[i] or said and in_discussion and not theme_numbers(u.section)) and (cued or said) \
-                and (cued or not in_discussion)
+            chosen = about_four[i] and (cued or said)
         if not chosen:
             continue
         quote = clean_quote(text)
@@ -259,7 +287,7 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
         seen.add(key)
         mentions.append(Mention(council=document.council, document_id=document.id, source=document.source,
                                 title=document.title, page=u.chunk.page, quote=quote, section=u.section,
-                                in_section=in_section or after or bool(about_four[i]),
+                                in_section=headed or after or theme == 4 or bool(about_four[i]),
                                 cue=kind == "own" and (cued or bool(label)), weak=kind == "weak", label=label,
                                 paragraph=u.paragraph))
     return mentions

@@ -1,6 +1,7 @@
 """What `compare` computed for each document, kept in ``<home>/index/compare.sqlite`` under
 the document's id (a hash of its content) and a key made of everything the result depends
-on (the guidance, the gaps thresholds, the embedder, this module's VERSION). A re-run reads
+on: the guidance, the gaps thresholds, the embedder, and the code that judges a document
+(its source files' hash, so an upgrade never reuses an older judgement). A re-run reads
 only the documents it has not seen: adding one plan to 400 reads one plan. A home that
 cannot be written still compares (nothing is kept)."""
 
@@ -9,10 +10,28 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 
-# Bump when assessing a document or finding its barriers changes, so old results are not reused.
-VERSION = "1"
+VERSION = "1"  # the layout of a cached result
+# The code a document's result comes from: the gaps judgement, the text units and filters it
+# reads, and the barrier search.
+JUDGEMENT_CODE = ("assistant.gaps", "assistant.compare.barriers", "assistant.compare.tally",
+                  "assistant.evidence.filters", "assistant.evidence.scoring", "assistant.text.sentences", "assistant.text.blocks",
+                  "assistant.guidance")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    import importlib
+
+    digest = hashlib.sha256()
+    for name in JUDGEMENT_CODE:
+        path = Path(importlib.import_module(name).__file__)
+        package = path.name == "__init__.py"  # a package: its modules and data files (gaps' theme signals)
+        for source in sorted(p for p in path.parent.iterdir() if p.suffix in (".py", ".toml")) if package else [path]:
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_key(workspace) -> str:
@@ -20,7 +39,7 @@ def cache_key(workspace) -> str:
     from assistant.index.embeddings import embedder_name
 
     settings = workspace.settings
-    parts = [VERSION, workspace.guidance.model_dump_json(), settings.gaps.model_dump_json(),
+    parts = [VERSION, code_fingerprint(), workspace.guidance.model_dump_json(), settings.gaps.model_dump_json(),
              embedder_name(workspace.index.base_embedder)]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
 

@@ -54,7 +54,9 @@ def choose(documents: list, themes_of: dict) -> tuple[object, str]:
     pool = plans or documents
     best = max(pool, key=lambda d: (answered(themes_of[d.id]), d.date or "", d.pages, d.id))
     if plans:
-        return best, "plan" if len(plans) == 1 else f"plan (of {len(plans)} plans indexed, the one answering most questions)"
+        if len(plans) == 1:
+            return best, "plan"
+        return best, f"plan (of {len(plans)} plans indexed, the one answering most questions)"
     covered, partial = answered(themes_of[best.id])
     total = sum(len(t.questions) for t in themes_of[best.id])
     return best, (f"no plan indexed: its {best.kind} answering most questions "

@@ -1,18 +1,19 @@
 """Grouping barrier mentions across councils into named barriers (see barriers.py for how
 mentions are found).
 
-1. Named barriers take every mention that uses their words (``pattern``) or is close in
-   meaning to one of their descriptions (cosine >= NAMED_AT). ``NAMED`` holds the barriers
-   councils cited most in 2024 (the Government's review of the plans and the LGA's
-   response list the same ones); the guidance's theme 4 evidence points that none of them
-   covers ("regulation, legislation or bureaucracy", "silo working"...) join them as
-   named barriers matched on meaning alone.
-2. Mentions no named barrier takes are clustered (average link, cosine >= CLUSTER_AT), and
-   each cluster is a barrier named by its key phrase: the short label the council gave it
-   ("Heritage costs."), else the start of its most central sentence.
-A council appears once per barrier, with its clearest quote (a mention that uses the
-barrier's words, then the closest in meaning, then one in the plan's barriers part).
-Barriers are sorted by how many councils cite them.
+1. Named barriers take every mention that uses their words (``pattern``, on the sentence
+   and the council's label for it) or is very close in meaning to one of their descriptions
+   (cosine >= NAMED_AT). ``NAMED`` holds the barriers issue 13 lists and the others councils
+   in the labelled corpus cite most; the guidance's theme 4 evidence points that none of
+   them covers ("silo working", "capacity and resources"...) join them as named barriers
+   matched on meaning alone (cosine >= POINT_AT). A mention may name several.
+2. Mentions no named barrier takes, if they state a barrier in so many words or under the
+   council's label, are clustered (average link, cosine >= CLUSTER_AT; the sentences of one
+   paragraph together, each by its label's vector if it has one) and each cluster is a
+   barrier named by the guidance's evidence point it is close to, else by the label the
+   councils gave it ("Heritage costs"), else by the start of its most central sentence.
+A council appears once per barrier, with its clearest quote (``_keep``). Barriers are sorted
+by how many councils cite them.
 """
 
 from __future__ import annotations
@@ -111,9 +112,8 @@ def _named(guidance, embed) -> list[tuple[str, re.Pattern | None, list[str]]]:
     import numpy as np
 
     named = [(name, re.compile(p, re.IGNORECASE), d) for name, p, d in NAMED]
-    # a point about barriers in general ("barriers the Government could remove") names none
-    points = [p for q in guidance.theme(4).questions for p in q.evidence
-              if not re.search(r"\bbarriers?\b|\basks?\b", p, re.IGNORECASE)] if guidance.themes else []
+    points = [p for t in guidance.themes if t.number == 4 for q in t.questions for p in q.evidence
+              if not re.search(r"\bbarriers?\b|\basks?\b", p, re.IGNORECASE)]
     if points:
         known = np.array(embed([d for _, _, ds in named for d in ds]))
         for point, vector in zip(points, np.array(embed(points))):
@@ -157,36 +157,51 @@ def group_barriers(mentions: list, guidance, embedder) -> list[Barrier]:
             if not (said or close):
                 continue
             taken[i] = True
-            rank = (bool(pattern and pattern.search(m.quote)), not m.weak, m.in_section, said, best[i])
-            held = groups.setdefault(name, {}).get(m.council)
-            if held is None or rank > held[0]:
-                groups[name][m.council] = (rank, m)
+            _keep(groups, name, m, (bool(pattern and pattern.search(m.quote)), not m.weak, m.in_section, said, best[i]))
     rest = [i for i in range(len(mentions)) if not taken[i] and mentions[i].cue and not mentions[i].weak]
+    for name, members in _leftovers(mentions, rest, whole, named, embed):
+        for i, closeness in members:
+            _keep(groups, name, mentions[i], (False, True, mentions[i].in_section, False, closeness))
+    barriers = [Barrier(name, [m for _, m in sorted(by_council.values(), key=lambda x: x[1].council)])
+                for name, by_council in groups.items()]
+    return sorted(barriers, key=lambda b: (-len(b.mentions), b.name))
+
+
+def _keep(groups: dict, name: str, mention, rank: tuple) -> None:
+    """One quote per council per barrier: the clearest (its words name the barrier, it is the
+    council's own statement, in its barriers part, then the closest in meaning)."""
+    held = groups.setdefault(name, {}).get(mention.council)
+    if held is None or rank > held[0]:
+        groups[name][mention.council] = (rank, mention)
+
+
+def _leftovers(mentions: list, rest: list[int], whole, named, embed):
+    """The mentions no named barrier took, clustered: [(name, [(mention index, closeness to
+    its cluster)])]."""
+    import numpy as np
+
+    if not rest:
+        return []
     # a council's own name for a barrier ("The audit backlog") says what it is better than its
     # explanation, whose figures and places make unrelated sentences look alike
-    labelled = dict(zip([mentions[i].label for i in rest if mentions[i].label],
-                        embed([mentions[i].label for i in rest if mentions[i].label])))
-    keys = np.array([labelled[mentions[i].label] if mentions[i].label else whole[i] for i in rest]).reshape(len(rest), -1)
+    labels = sorted({mentions[i].label for i in rest if mentions[i].label})
+    labelled = dict(zip(labels, np.array(embed(labels)))) if labels else {}
+    keys = np.array([labelled[mentions[i].label] if mentions[i].label else whole[i] for i in rest])
     # the sentences of one paragraph explain one barrier: they are clustered together
     paragraphs: dict[tuple, list[int]] = {}
     for j, i in enumerate(rest):
         m = mentions[i]
         paragraphs.setdefault((m.document_id, m.page, m.paragraph), []).append(j)
     blocks = list(paragraphs.values())
-    block_keys = np.array([_unit(keys[b].mean(axis=0)) for b in blocks]).reshape(len(blocks), -1)
-    for found in average_link(block_keys, CLUSTER_AT):
-        members = [j for b in found for j in blocks[b]]
-        chosen = [rest[j] for j in members]
+    block_keys = np.array([_unit(keys[b].mean(axis=0)) for b in blocks])
+    found = []
+    for clustered in average_link(block_keys, CLUSTER_AT):
+        members = [j for b in clustered for j in blocks[b]]
         centre = keys[members].mean(axis=0)
-        name = _cluster_name([mentions[i] for i in chosen], keys[members] @ centre, centre, named, embed)
-        for i in chosen:
-            rank = (False, True, mentions[i].in_section, False, float(keys[rest.index(i)] @ centre))
-            held = groups.setdefault(name, {}).get(mentions[i].council)
-            if held is None or rank > held[0]:
-                groups[name][mentions[i].council] = (rank, mentions[i])
-    barriers = [Barrier(name, [m for _, m in sorted(by_council.values(), key=lambda x: x[1].council)])
-                for name, by_council in groups.items()]
-    return sorted(barriers, key=lambda b: (-len(b.mentions), b.name))
+        closeness = keys[members] @ centre
+        name = _cluster_name([mentions[rest[j]] for j in members], closeness, centre, named, embed)
+        found.append((name, [(rest[j], float(c)) for j, c in zip(members, closeness)]))
+    return found
 
 
 def _unit(vector):

@@ -149,7 +149,8 @@ def markdown(comparison) -> str:
              f"{len(rows)} councils; {len(comparison.barriers)} barriers cited. {ABOUT}", ""]
     lines += [f"> {note}" for note in comparison.notes] + ([""] if comparison.notes else [])
     lines += ["## The matrix", "", "● covered · ◐ partial · ○ missing", "",
-              "| council | type | region | " + " | ".join(f"theme {n}" for n in themes) + " | questions covered | document |",
+              "| council | type | region | " + " | ".join(f"theme {n}" for n in themes)
+              + " | questions covered | document |",
               "|---|---|---|" + "---|" * len(themes) + "---|---|"]
     for row in rows:
         counts = Counter(q.status for t in row.themes for q in t.questions)
@@ -159,13 +160,15 @@ def markdown(comparison) -> str:
                      f"{_md(Path(row.document.source).name)} |")
     lines += ["", "## Barriers councils cite", ""]
     for barrier in comparison.barriers:
-        lines += [f"### {_md(barrier.name)} ({len(barrier.mentions)} council{'s' if len(barrier.mentions) != 1 else ''})", ""]
+        n = len(barrier.mentions)
+        lines += [f"### {_md(barrier.name)} ({n} council{'s' if n != 1 else ''})", ""]
         lines += [f"- **{_md(m.council)}**: “{_md(m.quote, 400)}” ({_md(Path(m.source).name)}, p. {m.page})"
                   for m in barrier.mentions]
         lines.append("")
     lines += ["## Each council's answers", ""]
     for row in rows:
-        lines += [f"### {_md(row.council)}", "", f"Read from {_md(Path(row.document.source).name)} ({_md(row.basis)}).", ""]
+        lines += [f"### {_md(row.council)}", "",
+                  f"Read from {_md(Path(row.document.source).name)} ({_md(row.basis)}).", ""]
         for t in row.themes:
             lines.append(f"- **Theme {t.theme}**: {SYMBOL[t.status]} {t.status}")
             for q in t.questions:
