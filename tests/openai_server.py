@@ -38,6 +38,7 @@ class Reply:
     error: str = ""  # the error message, for status >= 400
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before replying (longer than the client's timeout: a timeout)
+    chunks: list[str] | None = None  # stream exactly these pieces (default: the content's words)
     finish_reason: str = "stop"  # "length": the reply was cut at the model's limit
 
 
@@ -198,7 +199,7 @@ def _handler(server: OpenAIServer):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(_chunk(model, {"role": "assistant", "content": ""}))
-            for token in tokens(reply.content):
+            for token in reply.chunks if reply.chunks is not None else tokens(reply.content):
                 self.wfile.write(_chunk(model, {"content": token}))
                 self.wfile.flush()
             self.wfile.write(_chunk(model, {}, reply.finish_reason))

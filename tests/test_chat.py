@@ -193,12 +193,14 @@ def test_a_session_that_cannot_start_says_why(cli, home, seeded_home, monkeypatc
 
 
 def test_council_switch_sources_and_open(cli, seeded_home, monkeypatch):
-    script = "What did Redditch say about agency and consultant spend?\nand what about Blaby?\n/sources\n/open 1\n"
+    # Blaby's documents say nothing of agency or consultant spend (the old question drew a
+    # refusal once answers stopped padding); funding is what both councils speak to
+    script = "What did Redditch say about funding settlements?\nand what about Blaby?\n/sources\n/open 1\n"
     result = chat(cli, seeded_home, script, monkeypatch)
     assert result.code == 0, result.stderr
     out = turns(result.stdout)
     blaby = out["and what about Blaby?"]
-    assert "↳ read as: What did Blaby say about agency and consultant spend?" in blaby
+    assert "↳ read as: What did Blaby say about funding settlements?" in blaby
     assert "Redditch" not in blaby.split("\n", 2)[2]  # Blaby's documents only, or a refusal naming them
     sources = out["/sources"]
     cited = re.findall(r"^\[(\d+)\] .+ — (.+?), p\. \d+", sources, re.MULTILINE)

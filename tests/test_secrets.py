@@ -87,6 +87,8 @@ def invocations(tmp_path: Path) -> list[tuple[str, list[str], str, object]]:
         ("draft", ["draft", "--council", "Redditch", "--theme", "4", "--llm", "openai", "--json",
                    "--out", str(tmp_path / "draft.md")], "", cited_reply),
         ("eval fails", ["eval", "--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")], "", None),
+        ("compare", ["compare", "--json"], "", None),
+        ("serve refused", ["serve", "--host", "0.0.0.0"], "", None),  # no ASSISTANT_WEB_TOKEN: refused at once
         ("gaps", ["gaps", str(good), "--llm", "openai", "--out", str(tmp_path / "gaps.md")], "", cited_reply),
         ("gaps refused", ["gaps", str(good), "--llm", "openai", "--json"], "", echo_key),
     ]
@@ -154,3 +156,87 @@ def test_the_secret_is_a_secret_in_settings_dumps(home):
     for text in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
         assert_no_secret("settings", text)
     assert settings.openai_api_key.get_secret_value() == OPENAI_ENV  # kept, only hidden
+
+
+# --- a server that echoes the key in its reply (issue 15) -----------------------------------
+def authorization(request) -> str:
+    return next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+
+
+def echo_in_reply(request) -> Reply:
+    """A server whose streamed reply repeats the key it was sent, cut mid-key into pieces."""
+    sent = authorization(request).removeprefix("Bearer ")
+    n = request.document_with("Recruitment difficult") if request.documents() else 1
+    text = (f"Redditch cited recruitment difficulties in ICT, planning and housing [{n}]. "
+            f"Your key is {sent}; the header was Authorization: Bearer {sent}.")
+    cuts = sorted({text.index(sent) + 5, text.index(sent) + 17, text.rindex(sent) + 11, len(text) - 2})
+    return Reply(text, chunks=[text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])])
+
+
+def test_a_key_echoed_in_the_streamed_reply_is_never_shown(seeded_copy, openai_server, monkeypatch, tmp_path):
+    openai_server.respond = echo_in_reply
+    env = {**openai_server.env, "OPENAI_API_KEY": OPENAI_ENV}
+    for name, argv, stdin in [
+        ("ask streamed", ["ask", QUESTION, "--llm", "openai"], ""),
+        ("ask json", ["ask", QUESTION, "--llm", "openai", "--json"], ""),
+        ("chat", ["chat", "--llm", "openai"], f"{QUESTION}\n/sources\n/save {tmp_path / 'chat.md'}\n"),
+    ]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        result = run_cli(*argv, home=seeded_copy, env=env)
+        assert result.code == 0, f"{name}: {result.stderr}"
+        assert OPENAI_ENV in authorization(openai_server.chat_requests[-1])  # the key was sent, and echoed
+        assert_no_secret(f"{name} stdout", result.stdout)
+        assert_no_secret(f"{name} stderr", result.stderr)
+        assert "Your key is ***" in result.stdout + result.stderr  # the rest of the reply is shown
+    assert_no_secret("the transcript", (tmp_path / "chat.md").read_text(encoding="utf-8"))
+
+
+def _html_server():
+    """A server that answers every request 200 with a sign-in page (an HTML body, not the API)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = f"<!DOCTYPE html><html><body>Sign in. {OPENAI_ENV}</body></html>".encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _page(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        do_GET = do_POST = _page
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-stream"], ["--json"]])
+def test_a_reply_that_is_not_the_api_exits_3_saying_so(seeded_home, flags):
+    server = _html_server()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        result = run_cli("ask", QUESTION, "--llm", "openai", *flags, home=seeded_home,
+                         env={"OPENAI_BASE_URL": url, "OPENAI_API_KEY": OPENAI_ENV, "ASSISTANT_MAX_RETRIES": "0"})
+    finally:
+        server.shutdown()
+    assert result.code == 3, result.stderr
+    message = " ".join(result.stderr.split())
+    assert f"the server at {url} did not answer as an OpenAI-compatible API" in message
+    assert "Check OPENAI_BASE_URL" in message and "Unexpected error" not in message
+    assert_no_secret("the error", result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("argv", [["ask", QUESTION], ["chat"], ["doctor", "--json"]])
+def test_a_key_set_as_the_backend_name_is_not_echoed(seeded_home, monkeypatch, argv):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{QUESTION}\n"))
+    result = run_cli(*argv, home=seeded_home, env={"ASSISTANT_LLM": OPENAI_ENV})
+    assert result.code in (2, 3), result.stderr
+    assert "ASSISTANT_LLM" in result.stdout + result.stderr  # says which setting is wrong
+    assert OPENAI_ENV[:12] not in result.stdout + result.stderr  # never the value, not even in part

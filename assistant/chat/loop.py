@@ -105,12 +105,13 @@ def handle(session: Session, line: str) -> bool:
     except KeyboardInterrupt:
         session.console.print(Text("\nCancelled.", style="yellow"))
     except AssistantError as exc:
-        session.errors.print(Text("Error: ", style="bold red") + Text(terminal(str(exc))))
+        session.errors.print(Text("Error: ", style="bold red") + Text(terminal(str(exc))), soft_wrap=True)
     except Exception as exc:  # noqa: BLE001 - a bug in one turn should not end the session
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
         session.errors.print(Text(f"Unexpected error: {type(exc).__name__}: {terminal(str(exc))}. "
-                                  "Run with ASSISTANT_DEBUG=1 for the traceback, and report it.", style="red"))
+                                  "Run with ASSISTANT_DEBUG=1 for the traceback, and report it.", style="red"),
+                             soft_wrap=True)
     return True
 
 

@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from assistant.cli import compare, ingest, ops, plans, query
+from assistant.cli import compare, ingest, ops, plans, query, serve
 from assistant.cli.options import ChromaUrlOption, HomeOption, State
 
 app = typer.Typer(
@@ -37,18 +37,19 @@ def _root(ctx: typer.Context, home: HomeOption = None, chroma_url: ChromaUrlOpti
 
 for name, command in (("ingest", ingest.ingest), ("sources", ingest.sources), ("search", query.search),
                       ("ask", query.ask), ("doctor", ops.doctor), ("chat", ops.chat), ("draft", plans.draft),
-                      ("eval", ops.eval_), ("gaps", plans.gaps), ("compare", compare.compare)):
+                      ("eval", ops.eval_), ("gaps", plans.gaps), ("compare", compare.compare), ("serve", serve.serve)):
     app.command(name)(command)
 
 
 def _error(message: str, label: str = "Error:", style: str = "bold red") -> None:
-    """An error on stderr: the message as text (never rich markup), without keys or escapes."""
+    """An error on stderr: the message as text (never rich markup), without keys or escapes, and
+    not broken into lines by rich (the terminal wraps it; a path in it stays whole to copy)."""
     from rich.text import Text
 
     from assistant.render.console import console
     from assistant.text.safety import terminal
 
-    console(stderr=True).print(Text(label, style=style) + Text(" " + terminal(message)), highlight=False)
+    console(stderr=True).print(Text(label, style=style) + Text(" " + terminal(message)), soft_wrap=True)
 
 
 def main() -> None:

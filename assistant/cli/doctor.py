@@ -119,6 +119,10 @@ def chroma_check(settings, chunks: int | None) -> Check:
     except Exception as exc:  # noqa: BLE001
         return Check("chroma", "fail", f"{type(exc).__name__}: {exc}", REINSTALL, True)
     detail = f"chromadb {version} at {store.location}: {vectors} vectors"
+    if chunks and vectors * 2 < chunks:  # answers would come from keywords alone: ask exits 3 too
+        return Check("chroma", "fail", f"{detail} for {chunks} chunks: most passages have no vector",
+                     "Run assistant ingest again on your documents (or --shipped): it re-embeds missing vectors.",
+                     True)
     if chunks is not None and vectors != chunks:
         return Check("chroma", "warn", f"{detail} for {chunks} chunks",
                      "Run assistant ingest again on your documents: it repairs the store.", True)
@@ -172,9 +176,21 @@ def _list_models(settings, backend: str) -> list[str]:
     return [m.id for m in client.models.list()]
 
 
+def ocr_check() -> Check:
+    """Tesseract reads scanned pages at ingest; without it they are reported and skipped."""
+    from assistant.ingest.ocr import ocr_available
+
+    available, detail = ocr_available()
+    if available:
+        return Check("ocr", "ok", detail)
+    return Check("ocr", "warn", detail, "Install it to index scanned pages: apt-get install tesseract-ocr "
+                 "(or set ASSISTANT_TESSERACT to its path).")
+
+
 def run_checks(settings) -> list[Check]:
     checks = [python_check(), packages_check(), embedder_check(settings)]
     checks += index_checks(settings)
+    checks.append(ocr_check())
     from assistant.generate import backends
 
     try:

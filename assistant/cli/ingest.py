@@ -38,11 +38,11 @@ def ingest(
     settings = ctx.obj.settings()
     errors = console(stderr=True)
     items = _items(paths, council, kind, title, date, manifest, shipped, allow_outside,
-                   warn=lambda message: errors.print(Text(message, style="yellow")))
+                   warn=lambda message: errors.print(Text(message, style="yellow"), soft_wrap=True))
     bar = StepProgress(errors, "Indexing", enabled=not as_json)
     try:
         results = run_ingest(settings, items, progress=bar,
-                             lock_wait=lambda msg: errors.print(msg, style="yellow", markup=False))
+                             lock_wait=lambda msg: errors.print(Text(msg, style="yellow"), soft_wrap=True))
     finally:
         bar.stop()
     if as_json:

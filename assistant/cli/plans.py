@@ -58,14 +58,19 @@ def gaps(
         "--out", "-o", help="Also write the full report to FILE.md (Markdown) or FILE.json.", show_default=False)] = None,
     llm: Annotated[Optional[str], typer.Option(
         "--llm", help="Offline by default; openai or azure adds an LLM judge for the unsure questions.")] = None,
+    reply: Annotated[Optional[Path], typer.Option(
+        "--reply", help="Your replies to findings, FILE.toml: [[reply]] question = \"2.3\", decision = \"accept\" "
+                        "or \"override\", status = \"covered\", note = \"...\". Give the same file on later "
+                        "drafts: replies concern questions, not versions.", show_default=False)] = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a draft plan against the guidance: for each theme and prompting question, covered,
     partial or missing, with the draft's own evidence and, for the thin ones, peers' examples
-    (cited). Also checks length, all four themes, theme 3's spend topics and milestones.
+    (cited), and what to do next. Also checks length, all four themes, theme 3's spend topics,
+    milestones and member endorsement.
 
-    The draft is read into a temporary index of its own; your index is only read, for peers."""
+    The draft is read as ingest reads a document, in memory; your index is only read, for peers."""
     from rich.text import Text
 
     from assistant.errors import UserError
@@ -81,7 +86,7 @@ def gaps(
     settings = ctx.obj.settings(model=model)
     bar = StepProgress(console(stderr=True), "Checking", enabled=not as_json)
     try:
-        report = check(settings, draft, council=council, llm=llm, progress=bar.update)
+        report = check(settings, draft, council=council, llm=llm, progress=bar.update, replies=reply)
     finally:
         bar.stop()
     if out is not None:

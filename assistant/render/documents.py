@@ -62,10 +62,10 @@ def ingest_report(console: Console, results, home: Path) -> None:
     console.print(table)
     for r in shown:
         if r.status == "failed":
-            console.print(Text(f"✗ {r.message}", style="red"))
+            console.print(Text(f"✗ {r.message}", style="red"), soft_wrap=True)
         elif r.message:
-            console.print(Text(f"• {Path(r.path).name}: {r.message}", style="dim"))
-        for warning in getattr(r, "warnings", []):
-            console.print(Text(f"! {warning}", style="bold yellow"))
+            console.print(Text(f"• {Path(r.path).name}: {r.message}", style="dim"), soft_wrap=True)
+        for warning in r.warnings:  # text lost, passages addressing an AI: loud
+            console.print(Text(f"⚠ {warning}", style="bold yellow"), soft_wrap=True)
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     console.print(Text(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" · index: {home}"))

@@ -32,7 +32,8 @@ _STRING = re.compile(rf"(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f]){_PAYLOAD}*{_ST}"
 _CSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]")
 _ESC = re.compile(r"\x1b[ -/]*[0-~]?")  # other ESC sequences (reset, charset, keypad), or a lone ESC
 # C0 but tab and newline, DEL, C1, and the bidi embeddings/overrides/isolates that reorder
-# what is shown ("Trojan Source"); carriage returns are made newlines first.
+# what is shown ("Trojan Source"), and the noncharacters U+FFFE/U+FFFF (Word refuses them);
+# carriage returns are made newlines first.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
