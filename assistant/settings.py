@@ -88,17 +88,30 @@ class DraftTuning(BaseModel):
 
 
 class GapsTuning(BaseModel):
+    """`gaps` (assistant/gaps/). Calibrated with eval/gaps_eval.py: the question thresholds on
+    the labelled drafts (eval/datasets/gaps.jsonl), the theme reading on theme ablations of
+    the calibration plans of eval/datasets/gaps_plans.toml (holdout plans never used)."""
+
     model_config = {"extra": "forbid"}
     semantic_weight: float = Field(0.5, description="meaning against shared words in a match (gaps.jsonl)")
     echo_factor: float = Field(0.5, description="a restatement of the guidance counts this share")
     echo_share: float = Field(0.8, description="...spotted when this share of its words are the guidance's")
-    covered_at: float = Field(0.46, description="best match in the question's own part of the draft: covered")
+    covered_at: float = Field(0.46, description="best match in the question's own theme's passages: covered")
     partial_at: float = Field(0.44, description="best match anywhere: partial")
+    # which theme each passage answers (assistant/gaps/themes.py; ablations of gaps_plans.toml)
+    example_weight: float = Field(1.0, description="closeness to typical answers of the theme (theme_signals.toml)")
+    question_weight: float = Field(0.2, description="best match to the theme's questions and evidence points")
+    keyword_weight: float = Field(0.04, description="per guidance keyword of the theme in the unit (at most 3)")
+    theme_bias: dict[str, float] = Field(default_factory=lambda: {"1": 0.07, "2": 0.0, "3": 0.04, "4": 0.02},
+                                         description="taken off a broad theme's affinity (1 and 3 attract most text)")
+    heading_weight: float = Field(0.1, description="added when the section heading names the theme")
+    context_at: float = Field(0.35, description="affinity below which a unit is context, about no theme")
+    switch_in_passage: float = Field(1.0, description="cost of changing theme inside a paragraph or list")
+    switch_between_passages: float = Field(0.3, description="cost of changing theme between paragraphs")
+    theme_min_units: int = Field(3, description="a theme with fewer sentences of its own reads missing")
+    theme_substantial_units: int = Field(5, description="...with this many, covered (present even if no question scores)")
     heading_names_at: float = Field(0.5, description="a heading this close to a theme's names is about it")
     heading_lead: float = Field(0.1, description="...and this much closer than to any other theme")
-    content_share: float = Field(0.6, description="or this share of a section's sentences match one theme best")
-    content_mean: float = Field(0.4, description="...this well on average")
-    section_min_units: int = Field(2, description="sentences a section needs for its content to decide")
     max_evidence: int = Field(3, description="draft passages shown per question")
     max_peers: int = Field(3, description="peers' examples shown per thin question")
 

@@ -49,11 +49,11 @@ def baseline_store(directory: Path, embedder):
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.evaluation.corpus import _pages_of, eval_entries
+    from assistant.evaluation.corpus import eval_entries, pages_of
 
     entries, notes = eval_entries()
     pages = [Document(page_content=text, metadata={"source": name, "page": n, "council": entry.meta.council or ""})
-             for name, entry in entries for n, text in enumerate(_pages_of(str(entry.path)), start=1) if text.strip()]
+             for name, entry in entries for n, text in enumerate(pages_of(str(entry.path)), start=1) if text.strip()]
     splits = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
                                             add_start_index=True).split_documents(pages)
     store = Chroma(collection_name="tutorial", embedding_function=embedder, persist_directory=str(directory))

@@ -127,7 +127,7 @@ def ingest_throughput(work: Path, files: int) -> None:
 
     from assistant.index import open_index
 
-    from assistant.index.vector_cache import answer_texts
+    from assistant.index.vector_cache import answer_texts, guidance_texts
 
     index = open_index(settings)
     catalog_chunks = list(index.catalog.iter_chunks())
@@ -138,7 +138,7 @@ def ingest_throughput(work: Path, files: int) -> None:
     text_seconds = time.perf_counter() - start
     text_rate = len(texts) / text_seconds
     # ingest also embeds every sentence answers will score (vector_cache.prepare_answers)
-    prepared = answer_texts(catalog_chunks)
+    prepared = list(dict.fromkeys(answer_texts(catalog_chunks) + guidance_texts(settings)))
     start = time.perf_counter()
     embedder.embed_documents(prepared)
     prepared_seconds = time.perf_counter() - start

@@ -195,7 +195,7 @@ def test_reads_during_an_ingest_never_crash_nor_leak_another_council(tmp_path):
     assert not tally.foreign, "\n".join(tally.foreign[:10])
     # On an idle 2-core machine: ~40 documents, ~15 CLI and ~150 long-lived reads.
     assert committed >= MIN_COMMITS, "the ingest committed too few documents while the readers ran"
-    assert cli_reads >= 4 and tally.ok >= 20, "too few reads completed to say anything"
+    assert cli_reads >= 2 and tally.ok >= 20, "too few reads completed to say anything"
     assert tally.busy <= tally.ok, "most reads were turned away"
     assert time.monotonic() - start < 90
 

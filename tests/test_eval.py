@@ -240,6 +240,16 @@ def test_thresholds_apply_per_dataset(tmp_path):
         report.load_thresholds(path)
 
 
+def test_dev_and_test_run_on_the_whole_evaluation_corpus_and_shipped_datasets_on_the_shipped_one():
+    from assistant.evaluation.runner import load_point_labels, uses_eval_corpus
+
+    assert uses_eval_corpus(load_items(DATASETS / "dev.jsonl")) and uses_eval_corpus(load_items(DATASETS / "test.jsonl"))
+    assert not uses_eval_corpus(load_items(DATASETS / "qa.jsonl"))
+    test = load_items(DATASETS / "test.jsonl")
+    labels, known = load_point_labels(DATASETS, test)
+    assert {r["item"] for r in labels} <= set(known)  # test runs still score the judge on dev's labelled points
+
+
 # --- the point judge ---------------------------------------------------------------------------
 def test_the_point_judge_rules_in_order():
     from assistant.evaluation.points import PointEvidence, decide
@@ -403,3 +413,47 @@ def test_offline_eval_on_the_shipped_dataset_reaches_the_thresholds(seeded_home)
     assert {"faithfulness", "citation_recall", "citation_precision", "fact_recall", "refusal_accuracy",
             "false_refusal_rate", "gap_precision", "gap_recall", "judge_kappa"} <= guarded
     assert report.failures(result["summary"], thresholds) == []
+
+
+@pytest.fixture(scope="module")
+def eval_corpus_home(seeded_home_master, tmp_path_factory) -> Path:
+    """The whole evaluation corpus indexed: the shipped corpus (copied, already indexed),
+    the fictional plans and, when ../shared is there, the dev-corpus."""
+    from assistant.evaluation.corpus import ingest_eval_corpus
+
+    home = tmp_path_factory.mktemp("eval-corpus") / "home"
+    shutil.copytree(seeded_home_master, home)
+    ingest_eval_corpus(home)
+    return home
+
+
+def stratified(items: list, every: int) -> list:
+    """Every ``every``-th item of each category, in dataset order (the first one included)."""
+    seen: dict[str, int] = {}
+    picked = []
+    for item in items:
+        n = seen[item.category] = seen.get(item.category, -1) + 1
+        if n % every == 0:
+            picked.append(item)
+    return picked
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # ingest of the evaluation corpus and the dev questions: minutes on 2 busy cores
+def test_offline_eval_on_the_dev_split_reaches_the_thresholds(eval_corpus_home):
+    """[dev-ci] of eval/thresholds.toml on a stratified half of the dev split (see the table's comment)."""
+    from assistant.evaluation import report
+    from assistant.evaluation.corpus import eval_pages
+    from assistant.evaluation.points import load_labels
+    from assistant.evaluation.runner import evaluate
+
+    limits = report.for_dataset(report.load_thresholds(THRESHOLDS), "dev-ci")
+    assert {"fact_recall", "point_precision", "refusal_accuracy", "false_refusal_rate", "quotes_verbatim",
+            "councils_exact", "trap_pass", "context_recall_4000c"} <= set(limits["minimum"]) | set(limits["maximum"])
+    pages = eval_pages()
+    dev = [i for i in load_items(DATASETS / "dev.jsonl") if all(d in pages for d, _ in i.gold_sources)]
+    items = stratified(dev, 2)
+    labels = (load_labels(DATASETS / "point_labels.jsonl"), {i.id: i for i in dev})
+    result = evaluate(settings_for(eval_corpus_home), items, "offline", point_labels=labels)
+    assert result["summary"]["items"] == len(items) >= 40
+    assert report.failures(result["summary"], limits) == []

@@ -161,3 +161,23 @@ def test_an_index_made_by_the_previous_version_is_indexed_once_on_open(cli, seed
     again = cli("search", "agency staff spend", "--json", home=seeded_copy)
     assert again.code == 0 and "Building" not in again.stderr
     assert [h["id"] for h in again.json["hits"]] == [h["id"] for h in first.json["hits"]]
+
+
+def test_a_change_in_how_text_is_stemmed_rebuilds_before_the_next_write(catalog):
+    """Removing a document lowers the frequencies of the stems its text gives now: if this
+    version stems differently from the one that indexed it, the index is rebuilt first."""
+    from assistant.index.lexical import fingerprint
+
+    for n in range(10):
+        catalog.replace_document(*_document(n))
+    catalog.set_meta("lexical_fingerprint", "an older stemmer")
+    told: list[str] = []
+    catalog.notice = told.append
+    doc, chunks = _document(3, version=1)
+    catalog.replace_document(doc, chunks, replaces="doc0003v0")
+    assert told and "Building the lexical index of 80 chunks" in told[0]
+    assert catalog.get_meta("lexical_fingerprint") == fingerprint()
+    retriever, indexed = _bm25s_reference(catalog)
+    scores = retriever.get_scores(tokenize([QUERIES[0]])[0])
+    top = np.argsort(-scores, kind="stable")[:10]
+    _assert_same_ranking(LexicalReader(catalog.db).query(QUERIES[0], 10), [(indexed[i].id, float(scores[i])) for i in top])

@@ -185,6 +185,7 @@ def test_losing_the_server_mid_command_is_a_backend_error(tmp_path):
         store.query([0.1] * 384, 5, Filters())
 
 
+@pytest.mark.slow
 def test_a_server_restarted_empty_is_refused_until_ingest_restores_the_vectors(cli, tmp_path):
     """The server's data went (a container restarted without its volume): searching on
     with BM25 alone would quietly answer worse, so search and ask say so (exit 3), and

@@ -123,7 +123,8 @@ def ingest_eval_corpus(home: Path, progress=None) -> list[str]:
 
 
 @cache
-def _pages_of(path: str) -> tuple[str, ...]:
+def pages_of(path: str) -> tuple[str, ...]:
+    """The page texts of one file as the loaders read it (read once per process)."""
     from assistant.ingest.loaders import load_file
 
     return tuple(p.text for p in load_file(Path(path)).pages)
@@ -132,13 +133,13 @@ def _pages_of(path: str) -> tuple[str, ...]:
 def eval_pages() -> dict[str, list[str]]:
     """{gold name: [page text, ...]} of every document present, as the loaders read it."""
     entries, _ = eval_entries()
-    return {name: list(_pages_of(str(e.path))) for name, e in entries}
+    return {name: list(pages_of(str(e.path))) for name, e in entries}
 
 
 def page_text(source: str, page: int) -> str | None:
     """The text of page ``page`` of the file indexed from ``source`` (None if it has none)."""
     try:
-        pages = _pages_of(source)
+        pages = pages_of(source)
     except (UserError, OSError):
         return None
     return pages[page - 1] if 1 <= page <= len(pages) else None

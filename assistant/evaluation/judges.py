@@ -26,12 +26,24 @@ class OfflineJudge:
         self.memo: dict = {}
 
     def supports(self, claim: str, passages: list[str]) -> bool:
-        from assistant.generate.judge import judge
+        from assistant.generate.judge import judge, strip_citations
 
         key = (claim, tuple(passages))
         if key not in self.memo:
-            self.memo[key] = bool(passages) and judge(claim, "\n\n".join(passages), self.embedder).supported
+            joined = "\n\n".join(passages)
+            quoted = " ".join(strip_citations(claim).split()).lower()
+            # the judge's first rule (a verbatim span is supported), decided here without
+            # splitting the whole context into sentences for every claim of an extractive answer
+            if passages and quoted and quoted in self._normal(joined):
+                self.memo[key] = True
+            else:
+                self.memo[key] = bool(passages) and judge(claim, joined, self.embedder).supported
         return self.memo[key]
+
+    def _normal(self, text: str) -> str:
+        if getattr(self, "_last", (None,))[0] != text:
+            self._last = (text, " ".join(text.split()).lower())
+        return self._last[1]
 
     def claims(self, statements: list[str], question: str = "") -> list[str]:
         return list(statements)

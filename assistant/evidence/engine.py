@@ -132,7 +132,7 @@ class EvidenceEngine:
         ignore = {w for c in self.councils() for w in council_key_words(c)}
         scored = [s for s in score_points(question.text, hits, self.index.embedder, tuning, ignore, question.evidence,
                                           self.wordings, idf=self.index.lexical.idf,
-                                          phrases=self.guidance.letter_phrases)
+                                          phrases=self.guidance.letter_phrases, expand_all=True)
                   if not s.echo and not content.is_boilerplate(s.unit)]
         if not any(answerable(s, tuning) for s in scored):
             return []

@@ -17,6 +17,7 @@ Points must score at least ``min_score`` and ``relative`` x the best point of th
 from __future__ import annotations
 
 from assistant.evidence.filters import echoes, is_non_content
+from assistant.evidence.injection import addresses_ai
 from assistant.evidence.scoring import ScoredUnit, UnitMatrix, content_stems, weighted_overlap
 from assistant.models import SearchHit
 from assistant.text.sentences import is_lead_in, split_units
@@ -24,11 +25,13 @@ from assistant.text.sentences import is_lead_in, split_units
 
 def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_words: set[str] = frozenset(),
                  expansions: list[str] = (), wordings: list[str] = (), idf=None,
-                 phrases: list[str] = ()) -> list[ScoredUnit]:
-    """Every sentence and list item of ``hits`` scored against ``question``."""
+                 phrases: list[str] = (), expand_all: bool = False) -> list[ScoredUnit]:
+    """Every sentence and list item of ``hits`` scored against ``question``; ``expand_all``:
+    the evidence points describe what answers it (a guidance question), so they may lift any unit."""
     import numpy as np
 
-    units = [u for hit in hits for u in split_units(hit.chunk) if not is_lead_in(u) and not is_non_content(u)]
+    units = [u for hit in hits for u in split_units(hit.chunk)
+             if not is_lead_in(u) and not is_non_content(u) and not addresses_ai(u.text)]
     if not units:
         return []
     matrix = UnitMatrix(units, embedder)
@@ -44,7 +47,7 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     if expansions:
         # The evidence points widen a broad question ("what barriers...?") to what answers it;
         # a specific question ("...customer contact online?") keeps to units sharing its words.
-        broad = len(q_stems) <= tuning.broad_question_words
+        broad = expand_all or len(q_stems) <= tuning.broad_question_words
         lifted = np.ones(len(units), dtype=bool) if broad else own > 0
         expanded = matrix.cosine(np.array(embedder.embed_documents(list(expansions)))).max(axis=1)
         lift = np.minimum(tuning.expansion_weight * expanded, sims + tuning.expansion_lift)

@@ -26,7 +26,11 @@ PEER_WORDS = re.compile(
     re.IGNORECASE)
 GUIDANCE_WORDS = re.compile(
     r"\b(guidance|the letter|minister'?s? letter|prompting questions?|what (?:does|did) (?:the )?government ask|"
-    r"government asks?|asked councils)\b", re.IGNORECASE)
+    r"government asks?|asked councils|"
+    # the plans' own rules: what the Government set, not what a council did
+    r"template for (?:the|a) (?:productivity )?plan|how long should (?:a|the) (?:productivity )?plans?|"
+    r"how many pages|deadline for (?:the )?productivity plans?|when did the minister|which minister)\b",
+    re.IGNORECASE)
 # Capitalised words that are not names to look for in the corpus.
 COMMON_CAPITALS = {"i", "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "is", "are",
                    "was", "were", "can", "could", "should", "would", "will", "has", "have", "the", "a", "an", "and",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.evidence.injection import addresses_ai
 from assistant.generate.judge import FIGURE, judge, strip_citations
 from assistant.index.vector_cache import cached
 from assistant.models import Citation, SearchHit
@@ -98,7 +99,9 @@ def _support(claim: str, numbers: list[int], hits: list[SearchHit], embedder) ->
         return [], f"cites {listed}, which is not one of the {len(hits)} passages provided"
     passages = [hits[n - 1].chunk.text for n in given]
     verdicts = [judge(claim, p, embedder) for p in passages]
-    supporting = [(n, v.quote) for n, v in zip(given, verdicts) if v.supported]
+    # a quote that addresses an AI ("ignore previous instructions, say ...") is a document's
+    # text about the assistant, never support for a claim about the council
+    supporting = [(n, v.quote) for n, v in zip(given, verdicts) if v.supported and not addresses_ai(v.quote)]
     if not supporting and len(given) > 1 and judge(claim, "\n\n".join(passages), embedder).supported:
         supporting = [(n, v.quote) for n, v in zip(given, verdicts)]  # a synthesis of the passages cited
     if supporting:

@@ -34,6 +34,7 @@ class Index:
         self.settings = settings
         self.dir = settings.index_dir
         self.catalog = Catalog(self.dir / "catalog.sqlite")
+        self.catalog.notice = lambda message: print(message, file=sys.stderr)
         self._depth = 0  # nesting of reading()
         self._store_generation = None  # catalog generation the embedded store is known to hold
         self._health = None  # (generation, vectors, chunks)
@@ -90,8 +91,8 @@ class Index:
             return 0
         chunks = self.catalog.count_chunks()
         if chunks and not force:
-            print(f"Building the lexical index of {chunks} chunks in {self.dir} (once, after an upgrade)...",
-                  file=sys.stderr)
+            self.catalog.notice(f"Building the lexical index of {chunks} chunks in {self.dir} (once, after an "
+                                "upgrade)...")
         try:
             count = self.catalog.rebuild_lexical(force=force)
         except Exception as exc:  # noqa: BLE001 - sqlite3 errors: read-only file, disk full
@@ -142,6 +143,10 @@ class Index:
     def vector_health(self) -> tuple[int, int]:
         """(vectors in the store, chunks in the catalog). Fewer vectors than chunks: some
         chunks can be found by their words only (a store restarted empty, or lost)."""
+        return self._retrying(self._vector_counts)
+
+    def _vector_counts(self) -> tuple[int, int]:
+        """vector_health, counted once per catalog generation (inside a snapshot)."""
         with self.reading():
             generation = self.catalog.generation()
             if self._health is None or self._health[0] != generation:
@@ -152,7 +157,7 @@ class Index:
             return self._health[1], self._health[2]
 
     def _check_vectors(self) -> None:
-        vectors, chunks = self.vector_health()
+        vectors, chunks = self._vector_counts()
         if chunks and vectors < (1 - MISSING_VECTORS) * chunks:
             where = self.settings.chroma_url or str(self.dir / "chroma")
             raise BackendUnavailable(

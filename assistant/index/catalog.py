@@ -47,13 +47,32 @@ class Catalog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.notice = None  # called with a message before slow work (the Index prints it)
         self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA + lexical.SCHEMA)
-        if self.get_meta("lexical") != lexical.VERSION and not self.count_chunks():
-            self.set_meta("lexical", lexical.VERSION)  # a new (or emptied) catalog: nothing to index
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA + lexical.SCHEMA)  # no write when the tables exist
+            if self.get_meta("lexical") != lexical.VERSION and not self.count_chunks():
+                self.set_meta("lexical", lexical.VERSION)  # a new (or emptied) catalog: nothing to index
+        except sqlite3.OperationalError as exc:  # read-only or locked: an older version's catalog needs new tables
+            self.db.close()
+            from assistant.errors import BackendUnavailable, UserError
+
+            if "locked" in str(exc):
+                raise BackendUnavailable(f"{path} stayed locked by another process for a minute; try again in a "
+                                         "moment.") from exc
+            raise UserError(f"{path}: cannot open the index ({exc}). Check the folder is writable (an index made "
+                            "by an earlier version is upgraded in place on first use).") from exc
+
+    def _lexical_ready_for_writes(self) -> None:
+        if not self.lexical_current() or self.get_meta("lexical_fingerprint") != lexical.fingerprint():
+            chunks = self.count_chunks()
+            if chunks and self.notice:
+                self.notice(f"Building the lexical index of {chunks} chunks in {self.path.parent} (once, after an "
+                            "upgrade)...")
+            self.rebuild_lexical(force=True)
 
     def lexical_current(self) -> bool:
         """Whether the lexical index matches this version's layout (else rebuild_lexical)."""
@@ -112,8 +131,7 @@ class Catalog:
         one transaction: a reader sees the old version or the new, never half of one; the
         lexical index changes in the same transaction."""
         tokens = lexical.tokenize([c.embedding_text() for c in chunks]) if chunks else []
-        if not self.lexical_current():
-            self.rebuild_lexical()
+        self._lexical_ready_for_writes()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for old in {replaces, document.id} - {None}:
@@ -132,8 +150,7 @@ class Catalog:
             self.set_meta("generation", str(self.generation() + 1))
 
     def remove_document(self, doc_id: str) -> None:
-        if not self.lexical_current():
-            self.rebuild_lexical()
+        self._lexical_ready_for_writes()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             lexical.remove_document(self.db, doc_id)

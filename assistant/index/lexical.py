@@ -17,10 +17,12 @@ lexical_postings ((stem, segment) -> rows, lengths and term counts as packed arr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sqlite3
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from assistant.models import Chunk, Filters
 
@@ -59,6 +61,16 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What this code makes of a chunk: the stems of a sample chunk's text. Removing a
+    document lowers the frequencies of the stems its text gives *now*; if that changed (a
+    new stemmer, another Chunk.embedding_text) the index is rebuilt before the next write."""
+    sample = Chunk(id="x", document_id="x", position=0, page=1, title="Councils' Productivity Plans",
+                   section="Workforce 2024", text="Agency spending fell; the councils are recruiting apprentices.")
+    return hashlib.sha256(" ".join(tokenize([sample.embedding_text()])[0]).encode()).hexdigest()[:16]
 
 
 def theme_bits(themes) -> int:
@@ -118,8 +130,9 @@ def _change_df(db: sqlite3.Connection, token_lists: list[list[str]], sign: int) 
     df = Counter(t for tokens in token_lists for t in set(tokens))
     db.executemany("INSERT INTO lexical_terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + ?",
                    [(t, sign * n, sign * n) for t, n in df.items()])
-    if sign < 0:
-        db.execute("DELETE FROM lexical_terms WHERE df <= 0")
+    if sign < 0:  # only the stems just lowered: a scan of the whole vocabulary would cost as the index grows
+        db.execute("DELETE FROM lexical_terms WHERE term IN (SELECT value FROM json_each(?)) AND df <= 0",
+                   (json.dumps(list(df)),))
     _add_meta(db, "lexical_chunks", sign * len(token_lists))
     _add_meta(db, "lexical_tokens", sign * sum(len(t) for t in token_lists))
 
@@ -133,16 +146,25 @@ def add_chunks(db: sqlite3.Connection, chunks: list[Chunk], token_lists: list[li
         return
     token_lists = token_lists if token_lists is not None else tokenize([c.embedding_text() for c in chunks])
     segment = db.execute("INSERT INTO lexical_segments(rows) VALUES (?)", (len(chunks),)).lastrowid
-    postings: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    terms, rows, lengths, counts = [], [], [], []
     for chunk, tokens in zip(chunks, token_lists):
         row = db.execute(
             "INSERT INTO lexical_rows(chunk_id, document_id, council, kind, themes, length, segment) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", (chunk.id, chunk.document_id, chunk.council, chunk.kind,
                                              theme_bits(chunk.themes), len(tokens), segment)).lastrowid
-        for term, count in Counter(tokens).items():
-            postings[term].append((row, len(tokens), count))
-    db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)",
-                   [(term, segment, _pack(*(np.array(c) for c in zip(*entries)))) for term, entries in postings.items()])
+        tf = Counter(tokens)
+        terms += tf.keys()
+        counts += tf.values()
+        rows += [row] * len(tf)
+        lengths += [len(tokens)] * len(tf)
+    if terms:  # grouped by stem: one blob per stem
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        rows_a, lengths_a, counts_a = (np.array(a, dtype=np.int64)[order] for a in (rows, lengths, counts))
+        sorted_terms = [terms[i] for i in order]
+        starts = [i for i in range(len(order)) if i == 0 or sorted_terms[i] != sorted_terms[i - 1]] + [len(order)]
+        db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)",
+                       [(sorted_terms[a], segment, _pack(rows_a[a:b], lengths_a[a:b], counts_a[a:b]))
+                        for a, b in zip(starts, starts[1:])])
     _change_df(db, token_lists, +1)
     compact(db)
 
@@ -190,20 +212,27 @@ def merge(db: sqlite3.Connection, segments: list[int]) -> int | None:
 
     marks = ",".join("?" * len(segments))
     live = np.array([r[0] for r in db.execute(f"SELECT row FROM lexical_rows WHERE segment IN ({marks})", segments)],
-                    dtype=np.int32)
+                    dtype=np.int64)
+    dead = db.execute(f"SELECT SUM(dead) FROM lexical_segments WHERE id IN ({marks})", segments).fetchone()[0]
     target = None
     if len(live):
         target = db.execute("INSERT INTO lexical_segments(rows) VALUES (?)", (len(live),)).lastrowid
-        live.sort()
+        alive = np.zeros(int(live.max()) + 1, dtype=bool)
+        alive[live] = True
         blobs: dict[str, list[bytes]] = defaultdict(list)
         for term, data in db.execute(f"SELECT term, data FROM lexical_postings WHERE segment IN ({marks})", segments):
             blobs[term].append(data)
         merged = []
         for term, parts in blobs.items():
+            if len(parts) == 1 and not dead:
+                merged.append((term, target, parts[0]))
+                continue
             rows, lengths, tf = (np.concatenate(a) for a in zip(*(_unpack(p) for p in parts)))
-            keep = np.isin(rows, live, assume_unique=True)
-            if keep.any():
-                merged.append((term, target, _pack(rows[keep], lengths[keep], tf[keep])))
+            if dead:  # rows above every live one are dead too
+                keep = alive[np.minimum(rows, len(alive) - 1)] & (rows < len(alive))
+                rows, lengths, tf = rows[keep], lengths[keep], tf[keep]
+            if len(rows):
+                merged.append((term, target, _pack(rows, lengths, tf)))
         db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)", merged)
         db.execute(f"UPDATE lexical_rows SET segment=? WHERE segment IN ({marks})", [target, *segments])
     db.execute(f"DELETE FROM lexical_postings WHERE segment IN ({marks})", segments)
@@ -246,15 +275,16 @@ class LexicalReader:
     def has_all(self, stems: list[str]) -> bool:
         return len(self.document_frequencies(stems)) == len(set(stems))
 
-    def scores(self, tokens: list[str]):
-        """BM25 score of every row number (zero for rows the tokens do not occur in)."""
+    def scores(self, tokens: list[str]) -> tuple:
+        """(row numbers, their BM25 scores) of the rows any of the tokens occur in."""
         import numpy as np
 
         n, total = self.chunk_count(), _meta_int(self.db, "lexical_tokens")
         weight = Counter(tokens)  # a word twice in the query counts twice, as in bm25s
         df = self.document_frequencies(weight)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0))
         if not n or not df:
-            return np.zeros(0)
+            return none
         mean_length = total / n
         rows_parts, score_parts = [], []
         for term, data in self.db.execute("SELECT term, data FROM lexical_postings WHERE term IN "
@@ -265,8 +295,15 @@ class LexicalReader:
             rows_parts.append(rows)
             score_parts.append((weight[term] * idf) * tf / (tf + (K1 * (1 - B)) + (K1 * B / mean_length) * lengths))
         if not rows_parts:
-            return np.zeros(0)
-        return np.bincount(np.concatenate(rows_parts), weights=np.concatenate(score_parts))
+            return none
+        rows, contributions = np.concatenate(rows_parts), np.concatenate(score_parts)
+        if int(rows.max()) < 8 * len(rows) + 4096:  # summed in an array indexed by row number: fastest
+            summed = np.bincount(rows, weights=contributions)
+            found = np.flatnonzero(summed)
+            return found, summed[found]
+        # row numbers only grow (replaced documents get new ones): when they are sparse, sum by row
+        found, where = np.unique(rows, return_inverse=True)
+        return found, np.bincount(where, weights=contributions)
 
     def allowed_count(self, filters: Filters) -> int:
         where, params = filter_sql(filters)
@@ -290,36 +327,35 @@ class LexicalReader:
         return dict(found.fetchall())
 
     def query(self, text: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first; only chunks with a score above zero."""
+        """(chunk id, BM25 score), best first; only chunks that contain a word of the text."""
         import numpy as np
 
         filters = filters or Filters()
         tokens = tokenize([text])[0] if k > 0 else []
-        scores = self.scores(tokens) if tokens else np.zeros(0)
-        candidates = np.flatnonzero(scores > 0)
+        if not tokens:
+            return []
+        candidates, values = self.scores(tokens)
         if not len(candidates):
             return []
         if not filters.is_empty() and self.allowed_count(filters) <= NARROW:
             where, params = filter_sql(filters)
             allowed = np.array([r[0] for r in self.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)],
                                dtype=np.int64)
-            candidates = np.intersect1d(candidates, allowed, assume_unique=True)
-        values = scores[candidates]
+            keep = np.isin(candidates, allowed, assume_unique=True)
+            candidates, values = candidates[keep], values[keep]
 
-        def best(m: int):  # the m best candidates, best first
-            if m < len(candidates):
-                top = np.argpartition(-values, m - 1)[:m]
-                return candidates[top[np.argsort(-values[top], kind="stable")]]
-            return candidates[np.argsort(-values, kind="stable")]
+        def best(m: int):  # positions of the m best candidates, best first; ties: the earlier indexed first
+            top = np.argpartition(-values, m - 1)[:m] if m < len(candidates) else np.arange(len(candidates))
+            return top[np.lexsort((candidates[top], -values[top]))]
 
         # Candidates may be dead (their document was removed or replaced) or fail the
         # filters: look them up in batches, best first, until k pass.
         found: list[tuple[str, float]] = []
         start, batch = 0, max(2 * k, 50)
         while start < len(candidates) and len(found) < k:
-            rows = best(start + batch)[start:]
-            ids = self._rows_to_ids(rows, filters)
-            found += [(ids[r], float(scores[r])) for r in rows.tolist() if r in ids]
+            positions = best(start + batch)[start:]
+            ids = self._rows_to_ids(candidates[positions], filters)
+            found += [(ids[r], v) for r, v in zip(candidates[positions].tolist(), values[positions].tolist()) if r in ids]
             start, batch = start + batch, batch * 4
         return found[:k]
 
@@ -328,6 +364,7 @@ def rebuild(db: sqlite3.Connection, chunks_by_document) -> int:
     """Index every chunk again (inside the caller's transaction); returns how many.
     ``chunks_by_document`` yields lists of chunks, one list per document."""
     clear(db)
+    db.execute("DELETE FROM sqlite_sequence WHERE name='lexical_rows'")  # no postings name a row now: start again
     count = 0
     batch: list[Chunk] = []
     for chunks in chunks_by_document:
@@ -337,5 +374,6 @@ def rebuild(db: sqlite3.Connection, chunks_by_document) -> int:
             count, batch = count + len(batch), []
     add_chunks(db, batch)
     count += len(batch)
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('lexical', ?)", (VERSION,))
+    db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                   [("lexical", VERSION), ("lexical_fingerprint", fingerprint())])
     return count

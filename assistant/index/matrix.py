@@ -86,6 +86,7 @@ class VectorMatrix:
         self.documents, self.councils, self.kinds = documents, councils, kinds  # per document
         self.doc_of, self.themes = doc_of, themes  # per chunk: document number, theme bits
         self._rows: dict[str, int] | None = None
+        self._masks: dict[tuple, np.ndarray | None] = {}  # a search asks with the same filters 1 + expansions times
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -95,25 +96,34 @@ class VectorMatrix:
         None for all of them."""
         keep = None
         if filters is not None:
-            docs = np.ones(len(self.documents), dtype=bool)
-            if filters.councils:
-                docs &= np.isin(self.councils, list(filters.councils))
-            if filters.kinds:
-                docs &= np.isin(self.kinds, list(filters.kinds))
-            if filters.document_ids:
-                docs &= np.isin(self.documents, list(filters.document_ids))
-            if not docs.all():
-                keep = docs[self.doc_of]
-            if filters.themes:
-                wanted = _theme_bits(filters.themes)
-                themed = (self.themes & wanted) != 0
-                keep = themed if keep is None else keep & themed
+            key = (tuple(filters.councils), tuple(filters.kinds), tuple(filters.document_ids), tuple(filters.themes))
+            if key not in self._masks:
+                if len(self._masks) >= 64:
+                    self._masks.clear()
+                self._masks[key] = self._filter_mask(filters)
+            keep = self._masks[key]
         if allowed_ids is not None:
             if self._rows is None:
                 self._rows = {cid: i for i, cid in enumerate(self.ids)}
             allowed = np.zeros(len(self.ids), dtype=bool)
             allowed[[self._rows[c] for c in allowed_ids if c in self._rows]] = True
             keep = allowed if keep is None else keep & allowed
+        return keep
+
+    def _filter_mask(self, filters) -> np.ndarray | None:
+        keep = None
+        docs = np.ones(len(self.documents), dtype=bool)
+        if filters.councils:
+            docs &= np.isin(self.councils, list(filters.councils))
+        if filters.kinds:
+            docs &= np.isin(self.kinds, list(filters.kinds))
+        if filters.document_ids:
+            docs &= np.isin(self.documents, list(filters.document_ids))
+        if not docs.all():
+            keep = docs[self.doc_of]
+        if filters.themes:
+            themed = (self.themes & _theme_bits(filters.themes)) != 0
+            keep = themed if keep is None else keep & themed
         return keep
 
     def search(self, vector, k: int, allowed_ids=None, filters=None) -> list[tuple[str, float]]:

@@ -9,7 +9,8 @@ with a bounded in-memory cache and, when given a file, an SQLite store beside th
 So that the first answer after an ingest is as fast as the next, ingest fills it too
 (``prepare_answers``, once per document): the texts answering embeds for a chunk — each
 sentence and list item, with its lead-in, and the clauses of long ones (the strings
-``score_units`` in assistant/generate/extractive.py embeds) — and the guidance's questions
+``UnitMatrix`` in assistant/evidence/scoring.py embeds; tests/test_latency_paths.py checks
+that the first question after an ingest embeds only itself) — and the guidance's questions
 and evidence points. The chunk vectors themselves live in Chroma, and are copied for the
 exact search of small local indexes (matrix.py).
 """
@@ -110,7 +111,7 @@ PREPARE_BATCH = 512  # texts per embedder call, so the progress bar moves on lon
 
 
 def answer_texts(chunks) -> list[str]:
-    """The texts answering embeds to score these chunks' sentences (see ``score_units``)."""
+    """The texts answering embeds to score these chunks' sentences (``evidence.scoring.UnitMatrix``)."""
     from assistant.text.sentences import clauses, is_lead_in, split_units
 
     texts: list[str] = []

@@ -84,8 +84,26 @@ def split_units(chunk: Chunk) -> list[Unit]:
             continue
         for s, e in sentence_spans(text[block.start:block.end], block.start):
             units.append(Unit(chunk, s, e, "sentence"))
+    units = [_without_emphasis(u) for u in units]
     # a sentence of a few words is a form field ("Portfolio Holder Consulted Yes"), not a claim
-    return [u for u in units if u.kind == "item" or len(re.findall(r"\w+", u.text)) >= MIN_WORDS]
+    return [u for u in units if u.end > u.start and (u.kind == "item" or len(re.findall(r"\w+", u.text)) >= MIN_WORDS)]
+
+
+EMPHASIS_EDGE = "*_` \t"
+
+
+def _without_emphasis(unit: Unit) -> Unit:
+    """The span without Markdown emphasis marks left at its edges ("** The council..."),
+    still a verbatim slice of its chunk."""
+    text = unit.chunk.text
+    start, end = unit.start, unit.end
+    while start < end and text[start] in EMPHASIS_EDGE:
+        start += 1
+    while end > start and text[end - 1] in EMPHASIS_EDGE:
+        end -= 1
+    if (start, end) == (unit.start, unit.end):
+        return unit
+    return Unit(unit.chunk, start, end, unit.kind, unit.lead_in)
 
 
 CLAUSE_BREAK = re.compile(r"\s[-–—]\s|;\s|:\s|,\s|\s\(")
