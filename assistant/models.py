@@ -81,6 +81,11 @@ class Citation(BaseModel):
     page: int
     section: str = ""
     quote: str  # verbatim span of the chunk that supports the statement
+    ocr: bool = False  # the page was read by OCR: cited as "p. 3, OCR"
+
+    @property
+    def where(self) -> str:
+        return f"p. {self.page}, OCR" if self.ocr else f"p. {self.page}"
 
 
 class Answer(BaseModel):
@@ -99,7 +104,7 @@ class Answer(BaseModel):
         """The stable `ask --json` object (DESIGN.md section 5), plus additive fields."""
         data = self.model_dump(mode="json")
         data["citations"] = [
-            {k: c[k] for k in ("n", "chunk_id", "source", "title", "council", "kind", "page", "section", "quote")}
+            {k: c[k] for k in ("n", "chunk_id", "source", "title", "council", "kind", "page", "section", "quote", "ocr")}
             for c in data["citations"]
         ]
         return data

@@ -98,6 +98,9 @@ def test_ocr_page_answers_a_question_with_its_page_number(cli, home, part_scanne
     cited = answer["citations"][0]
     assert cited["page"] == 2 and "Marsh Lane depot" in cited["quote"]
     assert cited["quote"] in load_file(cited["source"]).pages[1].text  # OCR gives the same text again
+    assert cited["ocr"] is True  # the citation says the page was read by OCR
+    shown = cli("ask", "Which depot will the council close?", home=home).stdout
+    assert "p. 2, OCR" in " ".join(shown.split())
 
 
 def test_without_tesseract_the_scanned_page_is_reported_and_the_rest_indexed(cli, home, part_scanned):

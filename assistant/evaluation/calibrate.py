@@ -64,7 +64,7 @@ def main(argv: list[str]) -> None:
 
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     from assistant.evaluation.dataset import load_pairs
-    from assistant.evaluation.runner import default_dataset_dir
+    from assistant.evaluation.dataset import default_dataset_dir
     from assistant.generate import judge
     from assistant.index.embeddings import MiniLMEmbeddings
 

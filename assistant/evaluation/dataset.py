@@ -166,3 +166,15 @@ def pair_problems(pairs: list[Pair], pages: dict[str, list[str]]) -> list[str]:
         if text is None or pair.passage not in text:
             problems.append(f"{pair.id}: passage not verbatim in {pair.document} p. {pair.page}")
     return problems
+
+
+def default_dataset_dir() -> Path:
+    """eval/datasets of the source checkout (the datasets do not ship in the wheel)."""
+    from assistant.errors import UserError
+    from assistant.resources import resource_dir
+
+    try:
+        return resource_dir("eval") / "datasets"
+    except FileNotFoundError:
+        raise UserError("the evaluation datasets come with Plan Assistant's source checkout (eval/datasets/); "
+                        "run from a checkout, or give --dataset FILE.jsonl.") from None

@@ -174,7 +174,7 @@ def main(argv: list[str]) -> None:
 
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     from assistant.evaluation.dataset import load_items
-    from assistant.evaluation.runner import default_dataset_dir
+    from assistant.evaluation.dataset import default_dataset_dir
     from assistant.index.embeddings import MiniLMEmbeddings
 
     path = Path(argv[0]) if argv else default_dataset_dir() / "point_labels.jsonl"

@@ -22,24 +22,12 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.evaluation import metrics as m
-from assistant.evaluation.dataset import GapCase, Item, Pair
+from assistant.evaluation.dataset import default_dataset_dir, GapCase, Item, Pair
 
 K = 10  # retrieval recall@K
 # The tutorial baseline's context (bench/baseline_rag.py): 4 passages of at most 1,000 characters.
 CONTEXT_CHARS = 4000
 Progress = Callable[[int, int, str], None]  # (done, total, label)
-
-
-def default_dataset_dir() -> Path:
-    """eval/datasets of the source checkout (the datasets do not ship in the wheel)."""
-    from assistant.errors import UserError
-    from assistant.resources import resource_dir
-
-    try:
-        return resource_dir("eval") / "datasets"
-    except FileNotFoundError:
-        raise UserError("the evaluation datasets come with Plan Assistant's source checkout (eval/datasets/); "
-                        "run from a checkout, or give --dataset FILE.jsonl.") from None
 
 
 def default_results_dir() -> Path:

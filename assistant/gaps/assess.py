@@ -35,7 +35,7 @@ def assess_chunks(chunks, guidance, embedder, tuning, pages: dict[int, str] | No
     may return a revised finding (the LLM judge, peers' examples)."""
     import numpy as np
 
-    from assistant.gaps import judge_question, theme_status
+    from assistant.gaps.verdicts import judge_question, theme_status
     from assistant.gaps.matching import Matcher, Vocabulary, document_units
     from assistant.gaps.themes import passage_ids, unit_themes
 

@@ -84,7 +84,7 @@ class _Numbering:
             self._by_key[key] = n
             self.citations.append(Citation(n=n, chunk_id=chunk.id, source=chunk.source, title=chunk.title,
                                            council=chunk.council, kind=chunk.kind, page=chunk.page,
-                                           section=chunk.section, quote=quote))
+                                           section=chunk.section, quote=quote, ocr=chunk.ocr))
         return self._by_key[key]
 
 

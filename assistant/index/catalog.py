@@ -20,26 +20,28 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
   id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   position INTEGER, text TEXT, page INTEGER, section TEXT, themes TEXT,
-  council TEXT, kind TEXT, title TEXT, source TEXT, date TEXT
+  council TEXT, kind TEXT, title TEXT, source TEXT, date TEXT, ocr INTEGER DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 CHUNK_FIELDS = ("id", "document_id", "position", "text", "page", "section", "themes", "council", "kind", "title",
-                "source", "date")
+                "source", "date", "ocr")
 DOC_FIELDS = ("id", "source", "title", "council", "kind", "date", "origin", "pages", "chunks", "ingested_at")
 
 
 def _chunk_row(chunk: Chunk) -> tuple:
     data = chunk.model_dump()
     data["themes"] = ",".join(str(t) for t in chunk.themes)
+    data["ocr"] = int(chunk.ocr)
     return tuple(data[f] for f in CHUNK_FIELDS)
 
 
 def _chunk_from_row(row: sqlite3.Row) -> Chunk:
     data = dict(row)
     data["themes"] = [int(t) for t in (data["themes"] or "").split(",") if t]
+    data["ocr"] = bool(data.get("ocr"))
     return Chunk(**data)
 
 
@@ -54,6 +56,8 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA + lexical.SCHEMA)  # no write when the tables exist
+            if "ocr" not in {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}:
+                self.db.execute("ALTER TABLE chunks ADD COLUMN ocr INTEGER DEFAULT 0")  # an index from before OCR
             if self.get_meta("lexical") != lexical.VERSION and not self.count_chunks():
                 self.set_meta("lexical", lexical.VERSION)  # a new (or emptied) catalog: nothing to index
         except sqlite3.OperationalError as exc:  # read-only or locked: an older version's catalog needs new tables

@@ -24,7 +24,7 @@ def citation_line(c: Citation, quote_limit: int | None = 300) -> Text:
     line.append(c.title or Path(c.source).name, style="bold")
     if c.council:
         line.append(f" — {c.council}")
-    line.append(f", p. {c.page}", style="dim")
+    line.append(f", {c.where}", style="dim")
     if c.section:
         line.append(f", § {tidy(c.section, 80)}", style="dim")
     line.append(f"\n    “{tidy(c.quote, quote_limit)}”", style="italic")
@@ -100,7 +100,7 @@ def compact_sources(console: Console, citations: list[Citation]) -> None:
         line.append(c.title or c.source)
         if c.council:
             line.append(f" — {c.council}")
-        line.append(f", p. {c.page}", style="dim")
+        line.append(f", {c.where}", style="dim")
         console.print(line)
 
 

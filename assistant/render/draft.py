@@ -34,7 +34,7 @@ def source_line(c: Citation) -> str:
     line = c.title or Path(c.source).name
     if c.council:
         line += f" — {c.council}"
-    return f"{line}, p. {c.page}"
+    return f"{line}, {c.where}"
 
 
 def one_line(text: str) -> str:

@@ -24,7 +24,7 @@ def transcript(turns) -> str:
             for c in answer.citations:
                 where = f"{c.title} — {c.council}" if c.council else c.title
                 section = f", § {tidy(c.section, 100)}" if c.section else ""
-                lines.append(f"- [{c.n}] {where}, p. {c.page}{section}: “{tidy(c.quote)}” (`{c.source}`)")
+                lines.append(f"- [{c.n}] {where}, {c.where}{section}: “{tidy(c.quote)}” (`{c.source}`)")
             lines.append("")
         lines += [f"*Backend: {answer.backend}. Searched: {answer.searched}.*", ""]
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from markupsafe import escape
 
 from assistant.errors import AssistantError, UserError
-from assistant.web.app import fragment, page
+from assistant.web.pages import fragment, page
 from assistant.web.asking import Ask, Conversation, answer_turn, options
 from assistant.web.engine import MAX_TURNS, new_id
 from assistant.web.markup import highlight

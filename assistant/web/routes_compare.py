@@ -10,9 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.errors import UserError
-from assistant.web.app import page
-from assistant.web.routes_plans import attachment
-from assistant.web.routes_sources import job_or_404
+from assistant.web.pages import attachment, job_or_404, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()

@@ -11,12 +11,11 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from assistant.errors import UserError
-from assistant.web.app import page
-from assistant.web.routes_sources import job_or_404, safe_name, slug
+from assistant.web.pages import attachment, job_or_404, safe_name, slug, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -42,10 +41,6 @@ def document_ids(settings, chunk_ids: list[str]) -> dict:
         return {cid: c.document_id for cid, c in catalog.chunks(list(chunk_ids)).items()}
     finally:
         catalog.close()
-
-
-def attachment(data: bytes, name: str, media_type: str) -> Response:
-    return Response(data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- draft -------------------------------------------------------------------------------------

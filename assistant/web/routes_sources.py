@@ -9,32 +9,20 @@ changed file; a file that fails is removed again, and an earlier version put bac
 from __future__ import annotations
 
 import os
-import re
 import threading
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from assistant.errors import UserError
-from assistant.web.app import page
+from assistant.web.pages import page, safe_name, slug
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
 MAX_FILES = 20  # files in one upload
 _INGESTING = threading.Lock()  # this server's uploads one at a time (the index lock orders other processes)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
-
-
-def safe_name(name: str) -> str:
-    """A file name to store an upload under: its last part, plain characters only."""
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = re.sub(r"[^A-Za-z0-9._ ()-]+", "_", name).strip(" .")
-    return name[-120:] or "upload"
 
 
 def documents(workspace) -> list:
@@ -152,21 +140,3 @@ def _undo(target: Path, backup: Path | None) -> None:
 
 
 # --- background jobs ---------------------------------------------------------------------------
-def job_or_404(request: Request, job_id: str):
-    job = request.app.state.engine.jobs.get(job_id)
-    if job is None:
-        raise HTTPException(404, "No such job: it finished long ago, or the server was restarted. Start it again.")
-    return job
-
-
-@router.get("/jobs/{job_id}")
-async def job_page(request: Request, job_id: str):
-    from assistant.web import routes_compare, routes_plans
-
-    job = job_or_404(request, job_id)
-    context = {"job": job, "errors": []}
-    if job.status == "done":
-        context.update({"gaps": routes_plans.gaps_context, "draft": routes_plans.draft_context,
-                        "compare": routes_compare.compare_context}.get(job.kind, lambda j: {})(job))
-    return page(request, "job.html", context)
-

@@ -3,11 +3,13 @@ protocol, one dispatch (``get``):
 
 - ``extractive`` (extractive.py): the offline default; selects and cites the retrieved
   sentences, faithful by construction;
-- ``openai`` (openai.py): OpenAI, or any OpenAI-compatible server through OPENAI_BASE_URL;
-- ``azure`` (azure.py): Azure OpenAI; shares openai.py's prompting and validation.
+- ``openai`` (chat.py over openai.py): OpenAI, or any OpenAI-compatible server through
+  OPENAI_BASE_URL;
+- ``azure`` (chat.py over azure.py): Azure OpenAI; the same prompting and validation.
 
-To add a backend: a module here with ``NAME``, ``answer(workspace, retrieval, on_token)``,
-``write_section(workspace, request)`` and ``check(settings)``, and one line in ``MODULES``.
+To add a backend: a module (or an object in one) with ``NAME``, ``check(settings)``,
+``answer(workspace, retrieval, on_token)`` and ``write_section(workspace, council, evidence,
+theme_title, word_budget, first_n)``, and one line in ``MODULES``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from assistant.errors import UserError
 BackendName = Literal["extractive", "openai", "azure"]
 MODULES: dict[str, str] = {
     "extractive": "assistant.generate.backends.extractive",
-    "openai": "assistant.generate.backends.openai",
-    "azure": "assistant.generate.backends.azure",
+    "openai": "assistant.generate.backends.chat:OPENAI",
+    "azure": "assistant.generate.backends.chat:AZURE",
 }
 NAMES: tuple[str, ...] = tuple(MODULES)
 OFFLINE = "extractive"
@@ -48,7 +50,9 @@ def name_of(name: str | None, settings=None) -> str:
 
 
 def get(name: str | None, settings=None) -> Backend:
-    return import_module(MODULES[name_of(name, settings)])
+    module, _, attribute = MODULES[name_of(name, settings)].partition(":")
+    loaded = import_module(module)
+    return getattr(loaded, attribute) if attribute else loaded
 
 
 def is_model(name: str | None, settings=None) -> bool:

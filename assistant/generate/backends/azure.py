@@ -1,5 +1,5 @@
 """Azure OpenAI: its configuration and client. Prompting, streaming and validation are
-openai.py's (the same Chat Completions API)."""
+openai.py's and chat.py's (the same Chat Completions API)."""
 
 from __future__ import annotations
 
@@ -28,19 +28,3 @@ def chat_model(settings, common: dict):
 
 def where(settings) -> str:
     return f"Azure OpenAI at {settings.azure_endpoint} (deployment '{settings.azure_deployment or settings.model}')"
-
-
-def check(settings) -> None:
-    require_configured(settings)
-
-
-def answer(workspace, retrieval, on_token=None):
-    from assistant.generate.backends import openai
-
-    return openai.answer(workspace, retrieval, on_token, backend=NAME)
-
-
-def write_section(workspace, council: str, evidence, theme_title: str = "", word_budget: int = 0, first_n: int = 1):
-    from assistant.generate.backends import openai
-
-    return openai.write_section(workspace, council, evidence, theme_title, word_budget, first_n, backend=NAME)

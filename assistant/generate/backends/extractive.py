@@ -45,7 +45,7 @@ def display(text: str) -> str:
 def citation_for(n: int, unit: Unit) -> Citation:
     chunk = unit.chunk
     return Citation(n=n, chunk_id=chunk.id, source=chunk.source, title=chunk.title, council=chunk.council,
-                    kind=chunk.kind, page=chunk.page, section=chunk.section, quote=unit.text)
+                    kind=chunk.kind, page=chunk.page, section=chunk.section, quote=unit.text, ocr=chunk.ocr)
 
 
 def compose(points, across: bool) -> tuple[str, list[Citation]]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from assistant.errors import BackendUnavailable, UserError
 from assistant.generate.citations import NO_ANSWER, CitedText, validate
-from assistant.models import Answer, SearchHit
+from assistant.models import SearchHit
 
 NAME = "openai"
 LOCAL_SERVER_KEY = "not-needed"  # local servers ignore the key, but the client requires one
@@ -211,39 +211,3 @@ def complete_cited(settings, backend: str, prompt: str, variables: dict, hits: l
     messages = template.messages(**{**variables, "context": format_context(hits), "no_answer": NO_ANSWER})
     reply = generate(settings, backend, messages, on_token)
     return validate(reply, hits, embedder, NO_ANSWER)
-
-
-def check(settings, backend: str = NAME) -> None:
-    require_configured(settings, backend)
-
-
-def answer(workspace, retrieval, on_token=None, backend: str = NAME) -> Answer:
-    """`ask` with a chat model: the cited, validated answer, or a refusal saying what was searched."""
-    from assistant.generate.refusal import refusal
-
-    settings = workspace.settings
-    require_configured(settings, backend)
-    if retrieval.analysis.unknown_names or not retrieval.hits:
-        return refusal(retrieval, backend)
-    result = complete_cited(settings, backend, "ask", {"question": retrieval.question}, retrieval.hits,
-                            workspace.index.embedder, on_token=on_token)
-    if result.refused:
-        answer = refusal(retrieval, backend)
-    else:
-        answer = Answer(question=retrieval.question, answer=result.text, refused=False, backend=backend,
-                        citations=result.citations, filters=retrieval.filters, searched=retrieval.searched)
-    answer.unsupported = result.unsupported
-    answer.sentences_total, answer.sentences_supported = result.sentences_total, result.sentences_supported
-    return answer
-
-
-def write_section(workspace, council: str, evidence, theme_title: str = "", word_budget: int = 0, first_n: int = 1,
-                  backend: str = NAME):
-    """Prose for a draft section: (text, citations, status, unsupported); text is empty
-    when the model wrote nothing the documents support."""
-    from assistant.generate.backends.llm_section import compose_llm
-
-    text, citations, unsupported = compose_llm(workspace.settings, backend, council, evidence, theme_title,
-                                               word_budget, first_n, workspace.index.embedder)
-    status = "own" if evidence.own else "peers" if evidence.peers else "none"
-    return text, citations, status, unsupported
