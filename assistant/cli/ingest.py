@@ -97,7 +97,8 @@ def sources(ctx: typer.Context, as_json: JsonOption = False) -> None:
     settings = ctx.obj.settings()
     with open_workspace(settings) as workspace:
         documents = workspace.index.catalog.documents()
+        ocr_pages = workspace.index.catalog.ocr_pages()
     if as_json:
-        print_json(render.sources_json(settings.home, documents))
+        print_json(render.sources_json(settings.home, documents, ocr_pages))
     else:
-        render.sources(console(), documents)
+        render.sources(console(), documents, ocr_pages)

@@ -118,6 +118,13 @@ class Catalog:
         return int(self.get_meta("generation", "0"))
 
     # --- documents ------------------------------------------------------------------
+    def ocr_pages(self) -> dict[str, list[int]]:
+        """Per document, the pages whose text was read by OCR."""
+        pages: dict[str, list[int]] = {}
+        for row in self.db.execute("SELECT DISTINCT document_id, page FROM chunks WHERE ocr = 1 ORDER BY page"):
+            pages.setdefault(row[0], []).append(row[1])
+        return pages
+
     def documents(self) -> list[Document]:
         rows = self.db.execute("SELECT * FROM documents ORDER BY council, title").fetchall()
         return [Document(**{k: (v if v is not None else "") for k, v in dict(r).items()}) for r in rows]

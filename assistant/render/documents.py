@@ -17,11 +17,24 @@ STATUSES = ("added", "replaced", "unchanged", "failed")
 COLOURS = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "red"}
 
 
-def sources_json(home: Path, documents: list[Document]) -> dict:
-    return {"home": str(home), "documents": [d.model_dump(mode="json") for d in documents]}
+def file_and_format(source: str) -> tuple[str, str]:
+    """The file name(s) and format of a document's source ("plan.pdf", "PDF")."""
+    names = [Path(part).name for part in str(source).split(" + ")]
+    suffixes = {Path(n).suffix.lower().lstrip(".") for n in names}
+    return " + ".join(names), "/".join(sorted(s.upper() or "—" for s in suffixes))
 
 
-def sources(console: Console, documents: list[Document]) -> None:
+def sources_json(home: Path, documents: list[Document], ocr_pages: dict | None = None) -> dict:
+    rows = []
+    for d in documents:
+        row = d.model_dump(mode="json")
+        row["file"], row["format"] = file_and_format(d.source)
+        row["ocr_pages"] = (ocr_pages or {}).get(d.id, [])
+        rows.append(row)
+    return {"home": str(home), "documents": rows}
+
+
+def sources(console: Console, documents: list[Document], ocr_pages: dict | None = None) -> None:
     if not documents:
         console.print(Text("The index is empty. Add documents: assistant ingest FILE... "
                            "(or the shipped corpus: assistant ingest --shipped)", style="yellow"))
@@ -32,10 +45,14 @@ def sources(console: Console, documents: list[Document]) -> None:
     table.add_column("Council", ratio=2, overflow="fold")
     table.add_column("Kind", no_wrap=True)
     table.add_column("Date", no_wrap=True)
+    table.add_column("File", ratio=2, overflow="fold")
     table.add_column("Chunks", justify="right", no_wrap=True)
     for d in documents:
-        table.add_row(Text(d.title or Path(d.source).name), Text(d.council or "—"), Text(d.kind),
-                      Text(d.date or "—"), str(d.chunks))
+        name, form = file_and_format(d.source)
+        ocr = (ocr_pages or {}).get(d.id, [])
+        file_cell = f"{name} ({form}" + (f"; OCR p. {', '.join(map(str, ocr))}" if ocr else "") + ")"
+        table.add_row(Text(d.title or name), Text(d.council or "—"), Text(d.kind), Text(d.date or "—"),
+                      Text(file_cell), str(d.chunks))
     console.print(table)
 
 
