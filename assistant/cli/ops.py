@@ -74,10 +74,12 @@ def eval_(
         "--compare", help="Compare two result files (A.json B.json) instead of running.", show_default=False)] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the pipeline over the evaluation dataset and score it: retrieval recall, gold-fact
-    recall, faithfulness, citation recall and precision, refusals, gap check, latency.
+    """Run the pipeline over an evaluation dataset and score it: retrieval recall, gold-fact
+    recall, point precision, faithfulness, citation recall and precision, refusals, councils
+    exactness, traps, gap check, latency.
 
-    Indexes the shipped corpus into its own index under --out; your index is never used."""
+    Indexes into its own index under --out (your index is never used): the shipped corpus
+    for qa.jsonl; for dev.jsonl and test.jsonl also eval/plans and ../shared/dev-corpus."""
     from assistant.evaluation import report
     from assistant.render.console import console, print_json
     from assistant.render.progress import StepProgress
