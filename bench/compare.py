@@ -40,7 +40,6 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.latency import run, say  # noqa: E402
 from bench.run import machine  # noqa: E402
 
 ASSISTANT = str(Path(sys.executable).parent / "assistant")
@@ -50,6 +49,35 @@ FIRST = ["Ash", "Bram", "Carn", "Dun", "Elder", "Fal", "Glen", "Hart", "Ivy", "K
 LAST = ["combe", "ford", "ley", "bury", "wick", "hampton", "field", "stow", "minster", "by", "thorpe", "mouth",
         "dale", "holm", "borough", "caster", "haven", "ton", "worth", "sey"]
 RESULTS: dict = {"machine": machine(), "sizes": {}}
+# Each command runs under a small launcher that reports its own child's CPU time and peak RSS
+# (a child forked from this process, which has ingested, would report this process's RSS).
+LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+sys.exit(code)
+"""
+
+
+def run(args: list[str]) -> dict:
+    """One fresh process: wall s, CPU s, peak RSS MB."""
+    import subprocess
+
+    with tempfile.NamedTemporaryFile("r", suffix=".usage") as usage:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", LAUNCHER, usage.name, *args], capture_output=True)
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+        cpu, rss = usage.read().split()
+    return {"wall_s": wall, "cpu_s": float(cpu), "rss_mb": int(rss) / 1024}
+
+
+def say(label: str, figures: dict | str) -> None:
+    if isinstance(figures, dict):
+        figures = f"{figures['wall_s']:.2f} s wall, {figures['cpu_s']:.2f} s CPU, peak RSS {figures['rss_mb']:.0f} MB"
+    print(f"  {label:<48} {figures}", flush=True)
 
 
 def originals() -> list[dict]:

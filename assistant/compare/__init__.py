@@ -184,7 +184,7 @@ def which_councils(workspace, question: str) -> list[tuple[str, str, str, int]]:
 
     import numpy as np
 
-    from assistant.compare.tally import NAMED
+    from assistant.compare.named import NAMED
     from assistant.evidence.scoring import content_stems
 
     comparison = compare(workspace)

@@ -195,7 +195,7 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
     """The barriers one document states, from the units its assessment judged."""
     import numpy as np
 
-    from assistant.compare.tally import NAMED
+    from assistant.compare.named import NAMED
     from assistant.evidence.filters import echoes, guidance_wordings, is_boilerplate, is_non_content
     from assistant.text.sentences import Unit
     from assistant.text.themes import theme_numbers
@@ -260,7 +260,7 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
         kind = judged(u, text)
         if not kind:
             continue
-        said = any(p.search(f"{label} {text}") for p in named)
+        said = any(p.search(text) or label and p.search(label) for p in named)
         cued = bool(CUE.search(text))
         theme = theme_of(i, u.section)
         headed = theme_numbers(u.section)[:1] == [4] or bool(u.section and BARRIER_HEADING.search(u.section))

@@ -16,7 +16,7 @@ from pathlib import Path
 VERSION = "1"  # the layout of a cached result
 # The code a document's result comes from: the gaps judgement, the text units and filters it
 # reads, and the barrier search.
-JUDGEMENT_CODE = ("assistant.gaps", "assistant.compare.barriers", "assistant.compare.tally",
+JUDGEMENT_CODE = ("assistant.gaps", "assistant.compare.barriers", "assistant.compare.named",
                   "assistant.evidence.filters", "assistant.evidence.scoring", "assistant.text.sentences", "assistant.text.blocks",
                   "assistant.guidance")
 
