@@ -196,6 +196,26 @@ def test_which_councils_lists_every_council_citing_a_barrier(full):
     assert which_councils(workspace, "Which councils use AI chatbots?") == []  # not a barrier: the caller retrieves
 
 
+@slow
+def test_ask_which_councils_names_every_council_the_tally_finds(full, full_home):
+    """`ask` answers "which councils..." from the same exhaustive tally: every council it lists
+    is named in the answer, each with a citation to its own verbatim sentence."""
+    import json
+
+    from assistant.compare import which_councils
+
+    question = "Which councils cite competitive bidding for funding as a barrier?"
+    tallied = {a[0] for a in which_councils(full[1], question)}
+    assert len(tallied) >= 5  # more than the per-council search reaches in one answer
+    result = run_cli("ask", question, "--json", home=full_home)
+    assert result.code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    cited = {c["council"] for c in answer["citations"]}
+    assert tallied <= cited
+    for citation in answer["citations"]:
+        assert citation["quote"] in page_text(citation["source"], citation["page"])
+
+
 # --- outputs ---------------------------------------------------------------------------------
 @slow
 def test_csv_and_xlsx_open_with_a_row_per_council(full, full_home, tmp_path):

@@ -203,6 +203,8 @@ def _snapshot(cli, home: Path) -> tuple:
     rows = db.execute("SELECT id, chunks FROM documents ORDER BY id").fetchall()
     meta = db.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
     chunk_ids = sorted(r[0] for r in db.execute("SELECT id FROM chunks"))
+    lexical = (db.execute("SELECT count(*) FROM lexical_rows").fetchone(),
+               db.execute("SELECT term, df FROM lexical_terms ORDER BY term").fetchall())
     db.close()
     import chromadb
     from chromadb.config import Settings
@@ -211,8 +213,7 @@ def _snapshot(cli, home: Path) -> tuple:
 
     client = chromadb.PersistentClient(str(home / "index" / "chroma"), settings=Settings(anonymized_telemetry=False))
     vectors = sorted(client.get_collection(COLLECTION).get(include=[])["ids"])
-    pointer = (home / "index" / "bm25.current").read_text()
-    return rows, meta, chunk_ids, vectors, pointer, cli("sources", "--json", home=home).stdout
+    return rows, meta, chunk_ids, vectors, lexical, cli("sources", "--json", home=home).stdout
 
 
 def _hostile_files(folder: Path, base_pdf: bytes, base_docx: bytes) -> list[Path]:

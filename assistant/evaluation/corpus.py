@@ -101,10 +101,16 @@ def eval_entries() -> tuple[list[tuple[str, object]], list[str]]:
 def ingest_eval_corpus(home: Path, progress=None) -> list[str]:
     """Index every collection present into ``home`` (unchanged files are skipped, so a
     second run only opens the index); returns the skip notes."""
+    entries, notes = eval_entries()
+    index_entries(home, [e for _, e in entries], "the evaluation corpus", progress)
+    return notes
+
+
+def index_entries(home: Path, entries: list, what: str, progress=None) -> None:
+    """Ingest manifest ``entries`` into ``home``, ticking ``progress(done, total, label)``;
+    a file that fails stops the run with its name (an evaluation on a partial corpus misleads)."""
     from assistant.ingest import IngestItem, Progress as IngestProgress, ingest
     from assistant.settings import load_settings
-
-    entries, notes = eval_entries()
 
     class Ticks(IngestProgress):
         done = 0
@@ -112,14 +118,13 @@ def ingest_eval_corpus(home: Path, progress=None) -> list[str]:
         def advance(self) -> None:
             self.done += 1
             if progress:
-                progress(self.done, len(entries), "indexing the evaluation corpus")
+                progress(self.done, len(entries), f"indexing {what}")
 
     home.mkdir(parents=True, exist_ok=True)
-    items = [IngestItem(e.path, e.meta, set(e.meta.model_fields_set)) for _, e in entries]
+    items = [IngestItem(e.path, e.meta, set(e.meta.model_fields_set)) for e in entries]
     failed = [r for r in ingest(load_settings(home), items, progress=Ticks()) if r.status == "failed"]
     if failed:
-        raise UserError(f"cannot index the evaluation corpus into {home}: {failed[0].path}: {failed[0].message}")
-    return notes
+        raise UserError(f"cannot index {what} into {home}: {failed[0].path}: {failed[0].message}")
 
 
 @cache

@@ -41,27 +41,11 @@ def default_results_dir() -> Path:
 
 def prepare_home(home: Path, progress: Progress | None = None) -> None:
     """Index the shipped corpus into ``home`` (files already indexed are skipped)."""
-    from assistant.errors import UserError
-    from assistant.ingest import IngestItem, Progress as IngestProgress, ingest
+    from assistant.evaluation.corpus import index_entries
     from assistant.ingest.metadata import read_manifest
     from assistant.resources import corpus_dir
-    from assistant.settings import load_settings
 
-    entries = read_manifest(corpus_dir() / "manifest.toml")
-
-    class Ticks(IngestProgress):
-        done = 0
-
-        def advance(self) -> None:
-            self.done += 1
-            if progress:
-                progress(self.done, len(entries), "indexing the shipped corpus")
-
-    home.mkdir(parents=True, exist_ok=True)
-    items = [IngestItem(e.path, e.meta, set(e.meta.model_fields_set)) for e in entries]
-    failed = [r for r in ingest(load_settings(home), items, progress=Ticks()) if r.status == "failed"]
-    if failed:
-        raise UserError(f"cannot index the shipped corpus into {home}: {failed[0].path}: {failed[0].message}")
+    index_entries(home, read_manifest(corpus_dir() / "manifest.toml"), "the shipped corpus", progress)
 
 
 def preflight(settings, judge_kind: str, llm: str | None) -> None:

@@ -24,6 +24,9 @@ from assistant.models import Filters, SearchHit
 
 QUANTITY = re.compile(r"\b(how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b",
                       re.IGNORECASE)
+# "Which councils cite...?": answered from every council's plan (compare's barrier tally),
+# not from the top passages of each
+WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
 NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
@@ -84,7 +87,32 @@ class EvidenceEngine:
                 hits = one_scope(self.index, question, filters, k or tuning.k, expansions)
             if hits:
                 break
-        return self._retrieval(question, analysis, filters, hits, expansions)
+        retrieval = self._retrieval(question, analysis, filters, hits, expansions)
+        if WHICH_COUNCILS.match(question) and not given.councils and not given.document_ids:
+            retrieval.tallied = self.tallied_points(question)
+            if retrieval.tallied:  # the passages of councils the per-council search did not reach
+                have = {h.chunk.id for h in retrieval.hits}
+                retrieval.hits += list({p.unit.chunk.id: SearchHit(chunk=p.unit.chunk, score=p.score)
+                                        for p in retrieval.tallied if p.unit.chunk.id not in have}.values())
+                retrieval.searched += "; and every council's documents for the barrier tally"
+        return retrieval
+
+    def tallied_points(self, question: str) -> list[ScoredUnit]:
+        """Each council citing the barrier asked about, with its verbatim sentence, from the
+        exhaustive barrier tally (assistant/compare/); [] when the question names no barrier."""
+        from assistant.compare import which_councils
+        from assistant.text.sentences import Unit
+
+        points = []
+        for council, quote, source, page in which_councils(self.workspace, question):
+            document = self.index.catalog.document_by_source(source)
+            for chunk in self.index.catalog.document_chunks(document.id) if document else []:
+                start = chunk.text.find(quote) if chunk.page == page else -1
+                if start >= 0:
+                    unit = Unit(chunk, start, start + len(quote), "sentence")
+                    points.append(ScoredUnit(unit, 1.0, 1.0, 1.0))
+                    break
+        return points
 
     def within(self, question: str, chunk_ids: list[str], filters: Filters, across: bool, what: str) -> Retrieval:
         """A retrieval whose passages are the given chunks (a follow-up on a previous answer)."""
@@ -119,9 +147,13 @@ class EvidenceEngine:
             # "how much / how many" is answered by a figure, in a sentence that names what it counts
             asked = content_stems(analysis.topic or retrieval.question, ignore)
             scored = [s for s in scored if states_quantity(s.unit.text) and asked & content_stems(s.unit.text)]
-        if not any(answerable(s, tuning) for s in scored):
+        if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
             return []
-        return select_points(scored, retrieval.across, tuning)
+        points = select_points(scored, retrieval.across, tuning)
+        # "which councils...": every council the exhaustive tally found is named, not only those
+        # whose passages ranked
+        named = {p.unit.chunk.council for p in points}
+        return points + [p for p in retrieval.tallied if p.unit.chunk.council not in named]
 
     def question_points(self, question, filters: Filters, across: bool, k: int) -> list[ScoredUnit]:
         """A guidance question's points in the passages ``filters`` allow: what a council has

@@ -28,6 +28,7 @@ class Retrieval:
     searched: str  # said when refusing
     councils_known: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # the guidance's evidence points for it
+    tallied: list = field(default_factory=list)  # every council's point, from compare's barrier tally
 
     @property
     def across(self) -> bool:

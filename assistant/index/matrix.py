@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
 
+RETRY_S = 10  # after a miss, seconds before looking for the vectors again
 MATRIX_MAX = 250_000  # chunks; ~370 MB of float32 at 384 dimensions, ~50 ms a query on 2 cores
 SCHEMA = """CREATE TABLE IF NOT EXISTS chunk_vectors (
   document_id TEXT PRIMARY KEY, ingested_at TEXT, council TEXT, kind TEXT,
@@ -230,7 +232,9 @@ def open_matrix(index) -> VectorMatrix | None:
         return None
     generation = index.catalog.generation()
     cached = index.__dict__.get("_vector_matrix")
-    if cached is not None and cached[0] == generation:
+    # a miss is retried after a while: ingest writes a document's vectors just after the
+    # catalog lists it, and a long-running process (chat, the web app) should pick them up
+    if cached is not None and cached[0] == generation and (cached[1] is not None or time.monotonic() < cached[2]):
         return cached[1]
     matrix = _load_snapshot(index.dir, generation)
     if matrix is None:
@@ -241,7 +245,7 @@ def open_matrix(index) -> VectorMatrix | None:
             matrix = _build(index.dir, documents)
             if matrix is not None and index.catalog.generation() == generation:  # no ingest meanwhile
                 _save(index.dir, generation, matrix)
-    index.__dict__["_vector_matrix"] = (generation, matrix)
+    index.__dict__["_vector_matrix"] = (generation, matrix, time.monotonic() + RETRY_S)
     return matrix
 
 

@@ -51,6 +51,12 @@ def page(request: Request, name: str, context: dict | None = None, status: int =
     return HTMLResponse(env.get_template(name).render(context), status_code=status, headers=headers)
 
 
+async def blank_form(request: Request, name: str, options_of) -> HTMLResponse:
+    """A job's form page, empty, with the choices ``options_of(workspace)`` lists."""
+    options = await request.app.state.engine.run(options_of)
+    return page(request, name, {"options": options, "errors": [], "values": {}})
+
+
 def fragment(request: Request, name: str, context: dict | None = None) -> str:
     env: Environment = request.app.state.templates
     return env.get_template(name).render({"request": request, "csrf": csrf_token(request), **(context or {})})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, job_or_404, page
+from assistant.web.pages import attachment, blank_form, job_or_404, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -29,8 +29,7 @@ def compare_options(workspace) -> dict:
 
 @router.get("/compare")
 async def compare_form(request: Request):
-    options = await request.app.state.engine.run(compare_options)
-    return page(request, "compare.html", {"options": options, "errors": [], "values": {}})
+    return await blank_form(request, "compare.html", compare_options)
 
 
 @router.post("/compare")

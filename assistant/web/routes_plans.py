@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, job_or_404, safe_name, slug, page
+from assistant.web.pages import attachment, blank_form, job_or_404, safe_name, slug, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -46,8 +46,7 @@ def document_ids(settings, chunk_ids: list[str]) -> dict:
 # --- draft -------------------------------------------------------------------------------------
 @router.get("/draft")
 async def draft_form(request: Request):
-    options = await request.app.state.engine.run(plan_options)
-    return page(request, "draft.html", {"options": options, "errors": [], "values": {}})
+    return await blank_form(request, "draft.html", plan_options)
 
 
 @router.post("/draft")
@@ -108,8 +107,7 @@ async def download_draft(request: Request, job_id: str, suffix: str):
 # --- gaps ----------------------------------------------------------------------------------------
 @router.get("/gaps")
 async def gaps_form(request: Request):
-    options = await request.app.state.engine.run(plan_options)
-    return page(request, "gaps.html", {"options": options, "errors": [], "values": {}})
+    return await blank_form(request, "gaps.html", plan_options)
 
 
 @router.post("/gaps")
