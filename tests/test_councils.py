@@ -95,6 +95,9 @@ def named(text: str, known: list[str] = KNOWN) -> list[str]:
     ("Northmoor's barriers", "Northmoor District Council"),
     ("What did Northmoor DC say?", "Northmoor District Council"),
     ("Harwick MBC on recruitment", "Harwick Metropolitan Borough Council"),
+    ("What does West Oxon say its plan is for?", "West Oxfordshire District Council"),  # county abbreviation
+    ("What did Oxon CC say about data?", "Oxfordshire County Council"),
+    ("How does W Lindsey measure productivity?", "West Lindsey District Council"),  # compass initial
     ("What did the county council say about roads?", "Unnamed county council"),
 ])
 def test_names_as_officers_write_them(text, council):
@@ -132,6 +135,8 @@ def test_questions_naming_several_councils(text, expected):
     ("the county's roads", KNOWN),
     ("Down the line, costs rise", KNOWN + ["Newry, Mourne and Down District Council"]),
     ("What did Oxford say?", KNOWN),  # Oxford City Council is not Oxfordshire
+    ("Hospital beds and bucks for staffs", KNOWN + ["Bedford Borough Council", "Buckinghamshire Council",
+                                                    "Staffordshire County Council"]),  # ordinary words stay words
 ])
 def test_no_false_hits(text, known):
     assert named(text, known) == []

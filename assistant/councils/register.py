@@ -38,6 +38,15 @@ _SUFFIXES = {("city", "and", "district", "council"), ("metropolitan", "borough",
 # ("West Midlands" the region, not the combined authority; "London" is not the City of London).
 _NOT_COUNCILS = ["New York", "New England", "New South Wales", "Newcastle United", "Manchester United",
                  "Durham University"]
+# Words officers write for a name's words: the counties' customary abbreviations ("West Oxon",
+# "Herts", "S Glos") and compass initials. "Beds", "Bucks" and "Staffs" are left out: as
+# ordinary words they would turn "hospital beds" into a council.
+_SAME = {"&": "and", "saint": "st", "oxon": "oxfordshire", "glos": "gloucestershire", "gloucs": "gloucestershire",
+         "hants": "hampshire", "herts": "hertfordshire", "berks": "berkshire", "cambs": "cambridgeshire",
+         "lancs": "lancashire", "leics": "leicestershire", "lincs": "lincolnshire", "northants": "northamptonshire",
+         "notts": "nottinghamshire", "wilts": "wiltshire", "worcs": "worcestershire", "derbys": "derbyshire",
+         "shrops": "shropshire", "warks": "warwickshire", "yorks": "yorkshire", "gt": "great",
+         "n": "north", "s": "south", "e": "east", "w": "west"}
 _COMPASS = {("mid",), ("north",), ("south",), ("east",), ("west",)}
 
 
@@ -52,7 +61,7 @@ def tokens(text: str) -> tuple[str, ...]:
 def norm(token: str) -> str:
     t = unicodedata.normalize("NFKD", token.lower())
     t = "".join(ch for ch in t if not unicodedata.combining(ch)).replace("'", "").replace("’", "")
-    return {"&": "and", "saint": "st"}.get(t, t)
+    return _SAME.get(t, t)
 
 
 @lru_cache(maxsize=8192)

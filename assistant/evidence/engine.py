@@ -149,7 +149,7 @@ class EvidenceEngine:
             scored = [s for s in scored if states_quantity(s.unit.text) and asked & content_stems(s.unit.text)]
         if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
             return []
-        points = select_points(scored, retrieval.across, tuning)
+        points = select_points(scored, retrieval.across, tuning, named=bool(analysis.councils))
         # "which councils...": every council the exhaustive tally found is named, not only those
         # whose passages ranked
         named = {p.unit.chunk.council for p in points}

@@ -74,9 +74,11 @@ def answerable(best: ScoredUnit | None, tuning) -> bool:
         or (best.semantic >= tuning.answer_semantic_floor and best.lexical >= tuning.answer_lexical_strong)
 
 
-def select_points(scored: list[ScoredUnit], across: bool, tuning) -> list[ScoredUnit]:
+def select_points(scored: list[ScoredUnit], across: bool, tuning, named: bool = False) -> list[ScoredUnit]:
     """The points to show: strong enough (against the best of their group: each council
-    when the question spans councils), not repeating each other, not too many per group."""
+    when the question spans councils), not repeating each other, not too many per group.
+    ``named``: the question names the councils it spans, so each one's best answering point
+    is shown even when another council's is stronger (it was asked about, not searched for)."""
     from rapidfuzz import fuzz
 
     if not scored:
@@ -90,7 +92,7 @@ def select_points(scored: list[ScoredUnit], across: bool, tuning) -> list[Scored
     top = ranked[0].score
     for s in ranked:
         # across councils, a council needs a point that answers, not far below the best
-        if group(s) not in best and (not across or (
+        if group(s) not in best and (not across or (named and answerable(s, tuning)) or (
                 answerable(s, tuning) and s.score >= tuning.across_relative * top
                 and (s.lexical >= tuning.across_lexical or s.semantic >= tuning.across_semantic))):
             best[group(s)] = s.score
