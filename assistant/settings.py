@@ -108,7 +108,10 @@ class GapsTuning(BaseModel):
     context_at: float = Field(0.35, description="affinity below which a unit is context, about no theme")
     switch_in_passage: float = Field(1.0, description="cost of changing theme inside a paragraph or list")
     switch_between_passages: float = Field(0.3, description="cost of changing theme between paragraphs")
-    theme_min_units: int = Field(3, description="a theme with fewer sentences of its own reads missing")
+    # 2 (was 3): calibration ablations unchanged (removed->missing, present->missing), calibration
+    # plans with one theme cut to its first paragraph (gaps_eval.py --ablations --short) read
+    # covered 0.74 / 0.66 with / without headings (0.69 / 0.61 at 3)
+    theme_min_units: int = Field(2, description="a theme with fewer sentences of its own reads missing")
     theme_substantial_units: int = Field(5, description="...with this many, covered (present even if no question scores)")
     heading_names_at: float = Field(0.5, description="a heading this close to a theme's names is about it")
     heading_lead: float = Field(0.1, description="...and this much closer than to any other theme")

@@ -4,6 +4,7 @@ ablations of labelled plans (eval/datasets/gaps_plans.toml).
   .venv/bin/python eval/gaps_eval.py                   # labelled drafts (empty main index: no peers)
   .venv/bin/python eval/gaps_eval.py --ablations       # theme ablations, calibration and holdout plans
   .venv/bin/python eval/gaps_eval.py --ablations --split holdout --plan manchester
+  .venv/bin/python eval/gaps_eval.py --ablations --short  # also each theme cut to its first paragraph
   .venv/bin/python eval/gaps_eval.py --llm openai      # with the LLM judge
 
 Labelled drafts: precision and recall per status (covered / partial / missing) over every
@@ -17,6 +18,10 @@ are re-rendered). Reports, per split and per headings kept / removed:
   removed -> missing   share of cut-out themes reported missing          (target >= 0.90)
   present -> missing   share of themes still there reported missing      (target <= 0.10)
   complete -> covered  share of the complete plans' themes read covered  (target >= 0.90)
+With --short, also each plan with one theme cut down to its first paragraph(s) (about 40
+words; make_gap_drafts.short_variants): the share of those short themes read covered and
+read missing (no target: a first paragraph may be an introduction that answers nothing;
+used to calibrate theme_min_units on the calibration plans).
 Writes the reports to eval/results/gaps-<backend>.json (or gaps-ablations-<backend>.json).
 """
 
@@ -116,6 +121,7 @@ def assess_variant(settings, guidance, embedder, path: Path, llm_judge=None):
 
 
 def ablation_figures(rows: list[dict]) -> dict:
+    rows = [r for r in rows if not r.get("short")]
     removed = [r for r in rows if r["removed"]]
     removed_missing = [r["themes"][str(r["removed"])] == "missing" for r in removed]
     present = [s == "missing" for r in rows for t, s in r["themes"].items()
@@ -128,6 +134,16 @@ def ablation_figures(rows: list[dict]) -> dict:
 
     return {"removed_missing": share(removed_missing), "present_missing": share(present),
             "complete_covered": share(complete)}
+
+
+def short_figures(rows: list[dict]) -> str:
+    """With --short: the share of short themes (cut to their first paragraph) read covered / missing."""
+    shown = [r["themes"][str(r["short"])] for r in rows if r.get("short")]
+    if not shown:
+        return ""
+    covered, missing = sum(s == "covered" for s in shown), sum(s == "missing" for s in shown)
+    return (f"   short theme: covered {covered / len(shown):.2f} ({covered}/{len(shown)}), "
+            f"missing {missing / len(shown):.2f} ({missing}/{len(shown)})")
 
 
 def run_ablations(args, settings) -> None:
@@ -145,16 +161,21 @@ def run_ablations(args, settings) -> None:
         guidance = workspace.guidance
         embedder = MemoEmbedder(workspace.index.embedder)
         splits = (args.split,) if args.split else ("calibration", "holdout")
-        for variant in all_variants(Path(tmp), splits, args.plan):
+        variants = all_variants(Path(tmp), splits, args.plan)
+        if args.short:
+            variants += all_variants(Path(tmp), splits, args.plan, short=True)
+        for variant in variants:
             themes = assess_variant(settings, guidance, embedder, variant.path, judge)
             statuses = {str(t.theme): t.status for t in themes}
             rows.append({"plan": variant.plan, "split": variant.split, "variant": variant.name,
                          "removed": variant.removed, "headings": variant.headings, "answers": variant.answers,
+                         "short": variant.short,
                          "themes": statuses,
                          "questions": {q.id: [q.status, q.score, q.score_in_theme] for t in themes for q in t.questions}})
             wrong = [t for t, s in statuses.items() if int(t) in variant.answers and
                      (s == "missing") != (int(t) == variant.removed)]
-            incomplete = [t for t, s in statuses.items() if not variant.removed and s != "covered"]
+            incomplete = [t for t, s in statuses.items() if not variant.removed and s != "covered"
+                          and int(t) in variant.answers]
             flag = "  <-- " + ", ".join(f"theme {t} {statuses[t]}" for t in sorted(set(wrong + incomplete))) \
                 if wrong or incomplete else ""
             print(f"{variant.name:48} " + " ".join(f"{t}:{s[0].upper()}" for t, s in sorted(statuses.items())) + flag,
@@ -170,7 +191,7 @@ def run_ablations(args, settings) -> None:
             f = ablation_figures(chosen)
             cells = [f"{v[0]:.2f} ({v[1]}/{v[2]})" if v[0] is not None else "n/a" for v in f.values()]
             print(f"{split or 'all':12} {('kept' if headings else 'removed') if headings is not None else 'both':9} "
-                  + " ".join(f"{c:>22}" for c in cells))
+                  + " ".join(f"{c:>22}" for c in cells) + short_figures(chosen))
     write(rows, f"gaps-ablations-{args.llm or 'offline'}.json")
 
 
@@ -188,6 +209,7 @@ def main() -> None:
     parser.add_argument("--ablations", action="store_true", help="theme ablations of the labelled plans")
     parser.add_argument("--split", choices=("calibration", "holdout"), help="ablations: only this split")
     parser.add_argument("--plan", action="append", default=[], help="ablations: only this plan id (repeatable)")
+    parser.add_argument("--short", action="store_true", help="ablations: also each theme cut to its first paragraph")
     parser.add_argument("--home", type=Path, help="a main index, for peers' examples (default: an empty one)")
     parser.add_argument("--llm", default=None, help="openai or azure: add the LLM judge")
     args = parser.parse_args()

@@ -145,6 +145,7 @@ class Variant:
     removed: int | None  # the theme cut out (None: the complete plan)
     headings: bool  # the plan's headings kept
     answers: list[int]  # the themes the complete plan answers
+    short: int | None = None  # the theme cut down to its first paragraph(s) (short_variants)
 
 
 def load_plans(path: Path = PLANS_FILE) -> list[dict]:
@@ -226,9 +227,52 @@ def plan_variants(plan: dict, out: Path) -> list[Variant]:
     return variants
 
 
-def all_variants(out: Path, splits: tuple[str, ...] = ("calibration", "holdout"), only: list[str] = ()) -> list[Variant]:
+SHORT_WORDS = 40  # a short theme: its first paragraphs, to this many words or just over
+
+
+def short_lines(themes: list[int], headings: set[int], lines: list[str], theme: int) -> set[int]:
+    """The lines of ``theme``'s section after its first paragraphs of text (SHORT_WORDS
+    words, whole paragraphs; headings kept): what a short-theme variant cuts."""
+    cut, words, ended = set(), 0, False
+    for i, line in enumerate(lines):
+        if themes[i] != theme or i in headings or line.strip() in MARKERS:
+            continue
+        if ended:
+            cut.add(i)
+        elif not line.strip() and words >= SHORT_WORDS:
+            ended = True
+        else:
+            words += len(line.split())
+    return cut
+
+
+def short_variants(plan: dict, out: Path) -> list[Variant]:
+    """The complete plan with one theme answered briefly: that theme's section cut down to its
+    first paragraph(s), about SHORT_WORDS words (a one-paragraph answer is still an answer),
+    with and without its headings. Labelled like the complete plan: every theme answered."""
+    lines = plan["file"].read_text(encoding="utf-8").splitlines()
+    themes = line_themes(plan, lines)
+    headings = heading_lines(lines, plan["file"].suffix == ".md")
+    variants = []
+    for keep_headings in (True, False):
+        for short in plan["answers"]:
+            cut = short_lines(themes, headings, lines, short)
+            if not cut:
+                continue  # the theme is short already: the complete plan measures it
+            kept = [line for i, line in enumerate(lines) if i not in cut
+                    and (keep_headings or (i not in headings and line.strip() != "[[contents]]"))]
+            name = plan["id"] + f"-short-theme-{short}" + ("" if keep_headings else "-no-headings")
+            path = render(plan, "\n".join(kept), out / name)
+            variants.append(Variant(plan["id"], plan["split"], name, path, None, keep_headings, plan["answers"], short))
+    return variants
+
+
+def all_variants(out: Path, splits: tuple[str, ...] = ("calibration", "holdout"), only: list[str] = (),
+                 short: bool = False) -> list[Variant]:
+    """Every plan's ablation variants; with ``short``, only its short-theme variants."""
+    make = short_variants if short else plan_variants
     return [v for plan in load_plans() if plan["split"] in splits and (not only or plan["id"] in only)
-            for v in plan_variants(plan, out)]
+            for v in make(plan, out)]
 
 
 def main() -> None:

@@ -13,10 +13,15 @@ it), and a theme with an overridden question is shown covered when one of its qu
 is shown covered, partial when one is partial, else missing; ``accept`` keeps the
 finding as it is, marked accepted with the note. Accepted and overridden questions leave
 the "what to do next" list.
+
+``gaps FILE --review`` records replies interactively (assistant/render/gaps_review.py) and
+saves them with ``save_replies``: merged into the file's existing replies (a question
+answered again takes the new reply; every other reply is kept), written atomically.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -102,3 +107,45 @@ def _shown_theme_status(theme) -> str:
     shown covered, partial when one is partial, else missing."""
     shown = {q.status for q in theme.questions}
     return COVERED if COVERED in shown else PARTIAL if PARTIAL in shown else MISSING
+
+
+def replies_toml(replies: list[OfficerReply]) -> str:
+    """``replies`` as a replies file (the format ``load_replies`` reads), in the given order."""
+    from assistant.text.safety import clean
+
+    def string(text: str) -> str:  # a JSON string is a TOML basic string once DEL is gone (clean drops it)
+        return json.dumps(clean(text), ensure_ascii=False)
+
+    blocks = []
+    for r in replies:
+        lines = ["[[reply]]", f"question = {string(r.question)}", f"decision = {string(r.decision)}"]
+        if r.decision == "override":
+            lines.append(f"status = {string(r.status)}")
+        if r.note:
+            lines.append(f"note = {string(r.note)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def merge_replies(existing: list[OfficerReply], new: list[OfficerReply], order: list[str]) -> list[OfficerReply]:
+    """``existing`` with ``new`` in: a question in both takes the new reply; none is lost.
+    Sorted by the guidance's question order (``order``: its question ids)."""
+    by_id = {r.question: r for r in existing}
+    by_id.update({r.question: r for r in new})
+    rank = {qid: n for n, qid in enumerate(order)}
+    return sorted(by_id.values(), key=lambda r: rank.get(r.question, len(rank)))
+
+
+def save_replies(path: Path, new: list[OfficerReply], question_ids: list[str]) -> list[OfficerReply]:
+    """Merge ``new`` into the replies file at ``path`` (created if absent) and write it
+    atomically; the replies now in the file. A file that exists but is not a valid
+    replies file is left as it is (UserError): its replies would be lost."""
+    from assistant.render.files import write_text_atomically
+
+    path = Path(path)
+    existing = load_replies(path, question_ids) if path.exists() else []
+    merged = merge_replies(existing, new, question_ids)
+    header = ("# Replies to the gap check's findings, for: assistant gaps DRAFT --reply THIS-FILE.toml\n"
+              "# decision = \"accept\" keeps the finding; \"override\" sets status (covered | partial | missing).\n\n")
+    write_text_atomically(path, header + replies_toml([r for r in merged]), "the replies")
+    return merged
