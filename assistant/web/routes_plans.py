@@ -235,21 +235,9 @@ async def record_replies(request: Request, job_id: str):
 
 def replies_toml(report) -> str:
     """The replies as a file for `assistant gaps DRAFT --reply FILE.toml` on a revised draft."""
-    from assistant.text.safety import clean
+    from assistant.gaps.replies import replies_toml as as_toml
 
-    def string(text: str) -> str:  # a JSON string is a TOML basic string once DEL is gone (clean drops it)
-        return json.dumps(clean(text), ensure_ascii=False)
-
-    blocks = []
-    for q in report.questions():
-        if q.reply is not None:
-            lines = ["[[reply]]", f"question = {string(q.id)}", f"decision = {string(q.reply.decision)}"]
-            if q.reply.decision == "override":
-                lines.append(f"status = {string(q.reply.status)}")
-            if q.reply.note:
-                lines.append(f"note = {string(q.reply.note)}")
-            blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    return as_toml([q.reply for q in report.questions() if q.reply is not None])
 
 
 @router.get("/jobs/{job_id}/report.{suffix}")
