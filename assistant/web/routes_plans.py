@@ -5,7 +5,6 @@ a gap report's findings."""
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import tempfile
 from pathlib import Path
