@@ -140,7 +140,10 @@ class EvidenceEngine:
         # the names of the councils asked about say who, not what: they are not topic words
         ignore = {w.lower() for c in analysis.councils for w in re.findall(r"[A-Za-z]+", c)} \
             | {"guidance", "theme", "letter"}
-        scored = score_points(retrieval.question, retrieval.hits, self.index.embedder, tuning, ignore,
+        # scored against what is asked, without who: a council's name in the question would
+        # otherwise make every sentence naming that council look close in meaning
+        asked = analysis.topic if analysis.councils and content_stems(analysis.topic, ignore) else retrieval.question
+        scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
         if QUANTITY.search(retrieval.question):

@@ -69,6 +69,8 @@ def answerable(best: ScoredUnit | None, tuning) -> bool:
     the question's (rarer) words; an echo of the guidance never does."""
     if best is None or best.echo:
         return False
+    if best.lexical < tuning.answer_words_needed and best.semantic < tuning.answer_semantic_alone:
+        return False
     return best.semantic >= tuning.answer_semantic \
         or (best.semantic >= tuning.answer_supported and best.lexical >= tuning.answer_lexical) \
         or (best.semantic >= tuning.answer_semantic_floor and best.lexical >= tuning.answer_lexical_strong)

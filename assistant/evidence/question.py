@@ -111,7 +111,11 @@ def analyse(question: str, known_councils: list[str], vocabulary_has) -> Questio
     councils = list(dict.fromkeys(council for council, _ in found))
     topic = question
     for start, end in sorted((span for _, span in found), reverse=True):
-        topic = topic[:start] + " " + topic[end:]
+        topic = topic[:start] + "\0" + topic[end:]
+    # "Compare how A and B approach..." -> "Compare how approach...": the names, the words
+    # joining them and their possessive go
+    topic = re.sub(r"\0(?:\s*(?:,|and|or|&|versus|vs\.?)\s*\0)+", "\0", topic)
+    topic = re.sub(r"\0(?:['’]s\b)?", " ", topic)
     analysis = QuestionAnalysis(
         text=question,
         councils=councils,
