@@ -352,17 +352,26 @@ def main() -> None:
         RESULTS["cpu_s"] = cpu
         say("CPU time of all its processes (idle 2 cores: wall between this / 2 and this)", f"{cpu / 60:.1f} min")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, 20)
         shutil.rmtree(work, ignore_errors=True)
-    RESULTS["total_s"] = time.perf_counter() - began
-    RESULTS["machine"]["load_at_end"] = os.getloadavg()[0]
-    print(f"\nTotal {RESULTS['total_s'] / 60:.1f} min; load average at end {RESULTS['machine']['load_at_end']:.1f}")
-    if args.json:
-        args.json.write_text(json.dumps(RESULTS, indent=2), encoding="utf-8")
+    finish(RESULTS, began, args.json)
+
+
+def stop_server(server: subprocess.Popen, timeout: float) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def finish(results: dict, began: float, out: Path | None) -> None:
+    """Total time and the load at the end printed; the results written to ``out`` if given."""
+    results["total_s"] = time.perf_counter() - began
+    results["machine"]["load_at_end"] = os.getloadavg()[0]
+    print(f"\nTotal {results['total_s'] / 60:.1f} min; load average at end {results['machine']['load_at_end']:.1f}")
+    if out:
+        out.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

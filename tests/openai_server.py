@@ -90,9 +90,11 @@ class OpenAIServer:
 
     @property
     def env(self) -> dict:
-        """Environment for the CLI: this server, a dummy key, a short timeout and fast retries."""
+        """Environment for the CLI: this server, a dummy key, a short timeout and fast retries,
+        and the context window of a hosted model (the server is on 127.0.0.1, where Plan
+        Assistant otherwise assumes a small local model's 2,048 tokens and warns)."""
         return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": DUMMY_KEY, "ASSISTANT_MODEL": "gpt-test",
-                "ASSISTANT_REQUEST_TIMEOUT": "5", "ASSISTANT_MAX_RETRIES": "1"}
+                "ASSISTANT_REQUEST_TIMEOUT": "5", "ASSISTANT_MAX_RETRIES": "1", "ASSISTANT_CONTEXT_WINDOW": "128000"}
 
     @property
     def chat_requests(self) -> list[Request]:

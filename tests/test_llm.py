@@ -207,6 +207,43 @@ def test_azure_without_settings_exits_3_naming_them(cli, seeded_home):
     assert result.code == 3 and "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in result.stderr
 
 
+
+# --- context size: a prompt that may not fit, a reply cut off (generate/context_budget.py) ---
+def test_a_reply_cut_off_at_the_length_limit_is_named_with_the_fix(cli, seeded_home, openai_server):
+    openai_server.respond = lambda request: Reply(good_answer(request), finish_reason="length")
+    for flags in (("openai", "--json"), ("openai",)):  # one reply whole, one streamed
+        result = ask(cli, seeded_home, openai_server.env, *flags)
+        assert result.code == 0, result.stderr
+        warning = result.stderr[result.stderr.index("Warning:"):]
+        assert "finish_reason: length" in warning and "cut off" in warning
+        assert "num_ctx" in warning and "context_window" in warning
+        assert "may not fit" not in result.stderr and "tokens, plus" not in result.stderr  # 128,000 is roomy
+    assert "Recruitment is difficult in some areas" in result.stdout  # the answer is still shown, checked
+    # the streamed draft ends mid-line: the warning starts a line of its own
+    assert "\nWarning: The model stopped at its length limit" in result.stderr
+
+
+def test_a_long_prompt_to_a_local_model_with_a_small_window_is_warned_before_the_answer(cli, seeded_home,
+                                                                                        openai_server):
+    openai_server.respond = good_answer
+    result = ask(cli, seeded_home, {**openai_server.env, "ASSISTANT_CONTEXT_WINDOW": "1024"})
+    assert result.code == 0, result.stderr
+    err = result.stderr
+    assert "Warning: The prompt is about" in err and "context_window = 1,024" in err
+    assert "num_ctx" in err and "OLLAMA_CONTEXT_LENGTH" in err
+    assert err.index("Warning: The prompt is about") < err.index("Draft reply")  # before the answer
+    assert err.count("Warning:") == 1 and "finish_reason" not in err
+    assert "Recruitment is difficult in some areas" in result.stdout
+    # a local server with no context_window set: Ollama's default window is assumed
+    result = ask(cli, seeded_home, {"ASSISTANT_MODEL": "llama3.2"}, "openai", "--base-url", openai_server.base_url,
+                 "--json")
+    assert result.code == 0 and result.json["sentences_supported"] == 2
+    assert "2,048-4,096 tokens; context_window is not set" in result.stderr
+    # the same prompt to a model with a window it fits: no warning
+    result = ask(cli, seeded_home, {**openai_server.env, "ASSISTANT_CONTEXT_WINDOW": "32768"}, "openai", "--json")
+    assert result.code == 0 and result.stderr == ""
+
+
 # --- doctor ----------------------------------------------------------------------------
 def checks(result) -> dict:
     return {c["name"]: c for c in result.json["checks"]}

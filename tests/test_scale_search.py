@@ -16,28 +16,38 @@ COUNCILS = ["Ashton Borough Council", "Brookford District Council", "Castleby Co
 KINDS = ["plan", "minutes", "report", "guidance"]
 
 
-@pytest.fixture(scope="module")
-def index_with_vectors(tmp_path_factory):
-    """A real catalog, Chroma store and BM25 index of 600 chunks with known vectors."""
+def random_index(home, seed: int, record: bool = False):
+    """A real catalog, Chroma store and keyword index of 600 chunks (20 documents of 3 councils
+    and 4 kinds) with known random vectors; ``record`` also keeps each document's vectors as
+    ingest does. Returns (index, chunks, vectors)."""
+    import assistant.index.matrix as matrix
     from assistant.index import open_index
     from tests.conftest import settings_for
 
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(600, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = open_index(settings_for(tmp_path_factory.mktemp("scale") / "home"))
+    index = open_index(settings_for(home))
     chunks: list[Chunk] = []
     for d in range(20):
         council, kind = COUNCILS[d % 3], KINDS[d % 4]
         document = Document(id=f"doc{d:02d}", source=f"/docs/{d}.txt", title=f"Document {d}", council=council,
-                            kind=kind, pages=1, chunks=30)
+                            kind=kind, pages=1, chunks=30, ingested_at=f"2024-07-01T00:00:{d:02d}+00:00")
         mine = [Chunk(id=f"doc{d:02d}-{p:05d}", document_id=document.id, position=p, text=f"passage {d} {p} budget",
                       page=1, themes=[1 + (p % 4)] + ([4] if p % 3 == 0 else []), council=council, kind=kind)
                 for p in range(30)]
         index.store.upsert(mine, vectors[len(chunks):len(chunks) + 30])
         index.catalog.replace_document(document, mine)
+        if record:
+            matrix.record_document(index, document, mine)
         chunks += mine
     index.rebuild_lexical()
+    return index, chunks, vectors
+
+
+@pytest.fixture(scope="module")
+def index_with_vectors(tmp_path_factory):
+    index, chunks, vectors = random_index(tmp_path_factory.mktemp("scale") / "home", 11)
     yield index, chunks, vectors
     index.close()
 

@@ -55,6 +55,10 @@ def _error(message: str, label: str = "Error:", style: str = "bold red") -> None
 def main() -> None:
     from assistant.errors import AssistantError
 
+    # pydantic looks for plugins (a scan of every installed package's entry points, ~20 ms)
+    # before it builds its first validator; the CLI uses none
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
     try:
         code = app(standalone_mode=False)
     except AssistantError as exc:

@@ -51,15 +51,17 @@ def ask(
     from assistant.generate import backends
     from assistant.render import answer as render
     from assistant.render.console import console, print_json
-    from assistant.render.stream import DraftStream
     from assistant.workspace import open_workspace
 
     settings = ctx.obj.settings(llm=llm, model=model, openai_base_url=base_url)
     with open_workspace(settings) as workspace:
         filters = resolve_filters(workspace, council, kind, theme)
         require_documents(workspace)
-        streamer = DraftStream(console(stderr=True)) \
-            if stream and not as_json and backends.is_model(settings.llm) else None
+        streamer = None
+        if stream and not as_json and backends.is_model(settings.llm):
+            from assistant.render.stream import DraftStream
+
+            streamer = DraftStream(console(stderr=True))
         result = run_ask(settings, question, filters, on_token=streamer, workspace=workspace)
     if streamer:
         streamer.close(result)

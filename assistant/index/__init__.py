@@ -24,6 +24,7 @@ from assistant.models import Chunk, Filters, SearchHit
 EXPANSION_TOP = 2  # best matches of each expansion added to the candidates
 OVERFETCH_MAX = 2000  # unfiltered neighbours fetched to filter here (~10 ms at 100k chunks)
 EXACT_MAX = 1000  # chunks few enough to compare one by one (~10 ms)
+NARROW_MAX = 20000  # a filter keeping at most this many chunks is searched exactly from their vectors' copy
 READ_ATTEMPTS = 4  # a search that meets the store mid-change reads again, waiting 0.1, 0.2, 0.4 s
 MISSING_VECTORS = 0.5  # share of chunks without a vector above which search refuses (a store restarted empty)
 BUSY = "the index is being updated; try again in a moment"
@@ -247,6 +248,13 @@ class Index:
             allowed = lexical.allowed_count(filters)
             if allowed == 0:
                 return []
+            if allowed <= NARROW_MAX:  # a council or a document: exact, from vectors.sqlite (matrix.py)
+                from assistant.index.matrix import search_documents
+
+                found = search_documents(self, vector, pool, filters)
+                if found is not None:
+                    keep = lexical.passing_ids([cid for cid, _ in found], filters)
+                    return [(cid, score) for cid, score in found if cid in keep]
             if allowed <= EXACT_MAX:
                 return store.nearest_among(vector, lexical.allowed_ids(filters), pool)
             fetch = math.ceil(pool * lexical.chunk_count() / allowed * 1.5)

@@ -42,36 +42,47 @@ def _theme_bits(themes) -> int:
 
 # --- at ingest -------------------------------------------------------------------------
 def recorded(index, document) -> bool:
-    """Whether this version of the document was prepared (its row is there)."""
+    """Whether this version of the document was prepared (its row is there, with its
+    vectors: a row without them, e.g. from a version that kept none with a Chroma server,
+    is done again by the next ingest)."""
     try:
         db = _db(index.dir)
         try:
-            row = db.execute("SELECT ingested_at FROM chunk_vectors WHERE document_id=?", (document.id,)).fetchone()
+            row = db.execute("SELECT ingested_at, vectors IS NOT NULL FROM chunk_vectors WHERE document_id=?",
+                             (document.id,)).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
         return False
-    return row is not None and row[0] == document.ingested_at
+    return row is not None and row[0] == document.ingested_at and bool(row[1])
 
 
 def record_document(index, document, chunks) -> None:
-    """Copy the document's chunk vectors from the vector store (none with a Chroma server:
-    its searches stay there). A store that lacks some leaves the document without vectors,
-    and exact search off until it is ingested again."""
-    blob = None
+    """Copy the document's chunk vectors from the vector store (with a Chroma server too:
+    a narrow filter is searched from this copy, see ``search_documents``). A store that
+    lacks some leaves the document without vectors, and exact search off until it is
+    ingested again."""
+    vectors = None
     ids = [c.id for c in chunks]
-    if not index.settings.chroma_url and len(ids) <= MATRIX_MAX:
+    if len(ids) <= MATRIX_MAX:
         found = index.store.collection.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(found["ids"], found["embeddings"]))
         if all(i in by_id for i in ids):
-            blob = np.asarray([by_id[i] for i in ids], dtype=np.float32).tobytes()
+            vectors = [by_id[i] for i in ids]
+    record_vectors(index.dir, document, chunks, vectors)
+
+
+def record_vectors(index_dir: Path, document, chunks, vectors) -> None:
+    """Write the document's row: its chunks' ids, themes and vectors (None: not known)."""
+    blob = None if vectors is None else np.asarray(vectors, dtype=np.float32).tobytes()
     try:
-        db = _db(index.dir)
+        db = _db(index_dir)
         try:
             with db:
                 db.execute("INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           (document.id, document.ingested_at, document.council, document.kind, json.dumps(ids),
-                            json.dumps([_theme_bits(c.themes) for c in chunks]), blob))
+                           (document.id, document.ingested_at, document.council, document.kind,
+                            json.dumps([c.id for c in chunks]), json.dumps([_theme_bits(c.themes) for c in chunks]),
+                            blob))
         finally:
             db.close()
     except sqlite3.Error:
@@ -176,7 +187,8 @@ def _build(index_dir: Path, documents) -> VectorMatrix | None:
         return None
     try:
         rows = {r[0]: r for r in db.execute("SELECT document_id, ingested_at, council, kind, ids, themes, vectors "
-                                            "FROM chunk_vectors")}
+                                            "FROM chunk_vectors WHERE document_id IN (SELECT value FROM json_each(?))",
+                                            (json.dumps([d.id for d in documents]),))}
     except sqlite3.Error:
         return None
     finally:
@@ -247,6 +259,37 @@ def open_matrix(index) -> VectorMatrix | None:
                 _save(index.dir, generation, matrix)
     index.__dict__["_vector_matrix"] = (generation, matrix, time.monotonic() + RETRY_S)
     return matrix
+
+
+def search_documents(index, vector, pool: int, filters) -> list[tuple[str, float]] | None:
+    """Exact search among the chunks of the documents a narrow filter selects (a council,
+    a document), from their rows in vectors.sqlite: for an index whose vectors are on a
+    Chroma server or too many for the matrix. Chroma's own metadata filters cost 0.1-0.3 s
+    a query at 100k-1M chunks (bench/search_1m.py); reading a council's ~2,500 vectors here
+    takes milliseconds. None (ask Chroma) when the filter selects no document by council,
+    kind or id, or when a selected document has no current row."""
+    where, params = [], []
+    for column, values in (("council", filters.councils), ("kind", filters.kinds), ("id", filters.document_ids)):
+        if values:
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            params += list(values)
+    if not where or not (filters.councils or filters.document_ids):
+        return None  # a kind or a theme alone keeps too much of the index
+    documents = [_Selected(*row) for row in index.catalog.db.execute(
+        f"SELECT id, ingested_at, chunks, council, kind FROM documents WHERE {' AND '.join(where)}", params)]
+    if not documents:
+        return []
+    if sum(d.chunks or 0 for d in documents) > MATRIX_MAX:
+        return None
+    matrix = _build(index.dir, documents)
+    return None if matrix is None else matrix.search(vector, pool, filters=filters)
+
+
+class _Selected:
+    """What _build reads of a catalog document."""
+
+    def __init__(self, id, ingested_at, chunks, council, kind):  # noqa: A002 - the catalog's column names
+        self.id, self.ingested_at, self.chunks, self.council, self.kind = id, ingested_at, chunks, council, kind
 
 
 def search_index(index, vector, pool: int, filters) -> list[tuple[str, float]] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from contextlib import contextmanager
 
 from assistant.errors import BackendUnavailable, UserError
@@ -178,13 +179,53 @@ def _text(message) -> str:
     return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
 
 
+def _stderr_warning(message: str) -> None:
+    from rich.text import Text
+
+    from assistant.render.console import console
+    from assistant.text.safety import terminal
+
+    console(stderr=True).print(Text("Warning:", style="bold yellow") + Text(" " + terminal(message)), soft_wrap=True)
+
+
+# Where context-size warnings go (generate/context_budget.py): stderr, as text, by default;
+# the web app or a test may set another function.
+on_warning = _stderr_warning
+_warned: tuple = (None, set())  # (settings, kinds shown): each kind once per command (one Settings object)
+
+
+def _warn(settings, kind: str, message: str | None, after_stream: bool = False) -> None:
+    """Show ``message`` unless None or a warning of this kind was shown for these settings
+    (a draft calls the model once per section: one warning says it). ``after_stream``: a
+    streamed draft ended mid-line on stderr; the warning starts on a line of its own."""
+    global _warned
+    if not message:
+        return
+    if _warned[0] is not settings:
+        _warned = (settings, set())
+    if kind in _warned[1]:
+        return
+    _warned[1].add(kind)
+    if after_stream and on_warning is _stderr_warning:
+        sys.stderr.write("\n")
+    on_warning(message)
+
+
 def generate(settings, backend: str, messages: list, on_token=None) -> str:
-    """The model's reply to ``messages``; streamed to ``on_token`` as it arrives if given."""
+    """The model's reply to ``messages``; streamed to ``on_token`` as it arrives if given.
+    Warns (``on_warning``) before sending a prompt that may not fit the model's context
+    window, and after a reply cut off at the length limit (``finish_reason: length``)."""
+    from assistant.generate.context_budget import finish_reason, finish_reason_warning, warn_if_may_not_fit
+
     model = chat_model(settings, backend, streaming=on_token is not None)
+    _warn(settings, "fit", warn_if_may_not_fit(settings, messages))
     if on_token is None:
         with backend_errors(settings, backend):
-            return _text(model.invoke(messages))
-    parts = []
+            reply = model.invoke(messages)
+            text = _text(reply)
+        _warn(settings, "length", finish_reason_warning(reply))
+        return text
+    parts, finished = [], None
     with backend_errors(settings, backend):
         stream = iter(model.stream(messages))
     while True:
@@ -192,7 +233,9 @@ def generate(settings, backend: str, messages: list, on_token=None) -> str:
             chunk = next(stream, None)
             token = _text(chunk) if chunk is not None else None
         if token is None:
+            _warn(settings, "length", finish_reason_warning({"finish_reason": finished}), after_stream=bool(parts))
             return "".join(parts)
+        finished = finish_reason(chunk) or finished
         if token:
             parts.append(token)
             on_token(token)
