@@ -3,6 +3,17 @@ became incremental.
 
     .venv/bin/python bench/lexical.py                    # 10k and 100k chunks (~5 min on 2 cores)
     .venv/bin/python bench/lexical.py --sizes 10000
+    .venv/bin/python bench/lexical.py --queries-at 1000000 --keep /tmp/lex1m.sqlite   # query cost at 1M
+
+``--queries-at N``: keyword queries only, on a lexical index of N chunks (SYNTHETIC: the
+layout and texts of bench/search_1m.py, i.e. 400 councils' documents of real plan sentences
+with generated council names, written by lexical.add_chunks ~5,000 chunks a transaction into
+a bare SQLite file with no catalog rows; ~15 min for 1M on 2 cores, reused with ``--keep``).
+It times LexicalReader.query (top 40, as hybrid search asks) for bench/run.py's questions:
+full BM25 over every posting without and with the memory map (lexical.MMAP_BYTES), then
+with the "common terms" split (lexical.COMMON), and compares the split's top 40 with full
+BM25's (tests/test_lexical_common_terms.py checks that they agree on every chunk holding a
+rare stem). All three score long lists from the (count, length) table.
 
 Before: BM25 (bm25s) rebuilt from every chunk after each ingest, saved beside the catalog,
 and loaded by every new process. After: postings kept in the catalog (SQLite), written per
@@ -144,11 +155,108 @@ def after(documents, folder: Path, asked: list[str]) -> dict:
             "query": times, "filtered": filtered}
 
 
+def build_scaled(path: Path, total: int) -> float:
+    """A bare lexical index of ``total`` synthetic chunks at ``path`` (see --queries-at)."""
+    import sqlite3
+
+    from assistant.index import lexical
+    from bench.search_1m import DISTINCT_TEXTS, layout, make_chunks
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.executescript(lexical.SCHEMA)
+    texts = synthetic.passages(DISTINCT_TEXTS)
+    clock, batch, done = Clock(), [], 0
+
+    def write(chunks) -> None:
+        tokens = lexical.tokenize([c.embedding_text() for c in chunks])
+        db.execute("BEGIN IMMEDIATE")
+        lexical.add_chunks(db, chunks, tokens)
+        db.execute("COMMIT")
+
+    for doc_id, council, kind, count in layout(400, 4, total):
+        batch += make_chunks(doc_id, council, kind, count, texts)[1]
+        done += count
+        if len(batch) >= 5000:
+            write(batch)
+            batch = []
+            if done % 100_000 < 5000:
+                print(f"  built {done:,} chunks, {clock.stop()[0]:.0f} s", file=sys.stderr, flush=True)
+    if batch:
+        write(batch)
+    db.close()
+    return clock.stop()[0]
+
+
+def queries_at(total: int, keep: Path | None, rounds: int) -> None:
+    """Keyword query p50/p95 at ``total`` chunks: the common-terms split and full BM25."""
+    import sqlite3
+
+    from assistant.index import lexical
+    from assistant.index.lexical import LexicalReader
+    from bench.run import queries
+
+    folder = None
+    if keep is None:
+        folder = tempfile.TemporaryDirectory()
+        keep = Path(folder.name) / "lexical.sqlite"
+    if not keep.exists():
+        print(f"Building a synthetic lexical index of {total:,} chunks at {keep} ...")
+        print(f"  built in {build_scaled(keep, total):.0f} s")
+    cut, mapped = lexical.COMMON, lexical.MMAP_BYTES
+    lexical.MMAP_BYTES = 0
+    reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
+    n = reader.chunk_count()
+    asked = queries()
+    council = reader.db.execute("SELECT council FROM lexical_rows WHERE row=1").fetchone()[0]
+    from assistant.models import Filters
+    filters = Filters(councils=[council], themes=[4])
+    print(f"\nKeyword queries at {n:,} chunks (synthetic), {len(asked)} questions x {rounds}, top 40; "
+          f"common: df/N > {cut}")
+    common = reader.document_frequencies({t for q in asked for t in lexical.tokenize([q])[0]})
+    share = sorted(((df / n, t) for t, df in common.items()), reverse=True)
+    print(f"  stems of the questions held by > {cut:.0%} of chunks: "
+          + ", ".join(f"{t} {s:.0%}" for s, t in share if s > cut))
+    reader.db.close()
+    results = {}
+    for label, common_cut, mmap in (("full BM25, no mmap", 2.0, 0), ("full BM25, mmap", 2.0, mapped),
+                                    ("common terms + mmap", cut, mapped)):
+        lexical.COMMON, lexical.MMAP_BYTES = common_cut, mmap
+        reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
+        reader.query(asked[0], 40)  # warm: page cache
+        times, filtered, tops = [], [], []
+        for _ in range(rounds):
+            for q in asked:
+                clock = Clock()
+                tops.append(reader.query(q, 40))
+                times.append(clock.stop())
+                clock = Clock()
+                reader.query(q, 40, filters)
+                filtered.append(clock.stop())
+        reader.db.close()
+        results[label] = tops
+        print(f"  {label:27} query (top 40)                 {ms(times)}")
+        print(f"  {'':27} query, council + theme filter  {ms(filtered)}")
+    lexical.COMMON, lexical.MMAP_BYTES = cut, mapped
+    full, _, split = results.values()
+    same = sum(a == b for a, b in zip(full, split))
+    shared = statistics.mean(len({c for c, _ in a} & {c for c, _ in b}) / max(len(a), 1) for a, b in zip(full, split))
+    print(f"  top 40 identical to full BM25's: {same} of {len(full)} queries; chunks in both top 40s: "
+          f"{shared:.0%} on average; machine load now {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="chunks in the index, comma-separated")
+    parser.add_argument("--queries-at", type=int, help="only keyword query times, at this many chunks (synthetic)")
+    parser.add_argument("--keep", type=Path, help="with --queries-at: build (or reuse) the index in this file")
+    parser.add_argument("--rounds", type=int, default=3, help="with --queries-at: times each question is asked")
     args = parser.parse_args()
     print(f"Machine: {machine()}")
+    if args.queries_at:
+        queries_at(args.queries_at, args.keep, args.rounds)
+        return
     base = synthetic.passages(3000)
     asked = questions()
     for total in (int(s) for s in args.sizes.split(",")):

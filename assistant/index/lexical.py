@@ -32,6 +32,19 @@ K1, B = 1.5, 0.75  # bm25s's defaults, which the previous (whole-rebuild) index 
 FANOUT = 4  # segments of one size class merged at once; a stem has <= ~3 postings per size class
 NARROW = 20000  # a filter keeping at most this many chunks is applied by listing them (indexed)
 LARGE = 200_000  # postings a query reads from which a narrow filter's rows are picked out before scoring
+# "Common terms" (as Lucene's CommonTermsQuery): a query stem held by more than this share of
+# the chunks is common. Only chunks holding a rare stem of the query are scored (with every
+# stem of the query, so their order is exactly BM25's); the common stems' postings are read
+# just to look those chunks up. Calibrated on bench/lexical.py --queries-at 1000000 (synthetic
+# 1M chunks, bench/run.py's 48 questions, 2 cores, Nov 2026): their stems are in 1% to 100%
+# of the chunks, with no gap; cut-offs of 2% / 5% / 10% gave keyword query p50 30 / 25 / 30 ms
+# and p95 82 / 71-76 / 78 ms. With 5%, `assistant eval` (shipped corpus) was unchanged.
+COMMON = 0.05
+# Memory-mapped reads on the connection a LexicalReader queries: a question's common stems
+# have posting lists of tens of MB at 1M chunks, which SQLite's pager copies page by page
+# (35 ms for 64 MB on 2 cores, bench/lexical.py --queries-at 1000000) and a mapping reads
+# in 14 ms. The mapped pages count in the process's RSS while the OS keeps them.
+MMAP_BYTES = 1 << 31
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexical_rows (
@@ -273,6 +286,7 @@ class LexicalReader:
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
+        db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
 
     def chunk_count(self) -> int:
         return _meta_int(self.db, "lexical_chunks")
@@ -295,9 +309,18 @@ class LexicalReader:
     def has_all(self, stems: list[str]) -> bool:
         return len(self.document_frequencies(stems)) == len(set(stems))
 
-    def scores(self, tokens: list[str], among=None) -> tuple:
+    def scores(self, tokens: list[str], among=None, common_terms: bool = True) -> tuple:
         """(row numbers, their BM25 scores) of the rows any of the tokens occur in;
-        ``among`` (row numbers): of these rows only (a narrow filter's)."""
+        ``among`` (row numbers): of these rows only (a narrow filter's).
+
+        ``common_terms`` (without ``among``): when the tokens include both rare and common
+        stems (COMMON), only the rows holding a rare one, scored with every token: the
+        same scores as full BM25 for those rows, without scoring the hundreds of thousands
+        of rows that hold only common words. All common, or all rare: full BM25."""
+        return self._score(tokens, among, common_terms)[:2]
+
+    def _score(self, tokens: list[str], among=None, common_terms: bool = True) -> tuple:
+        """scores(), and whether only the rows holding a rare stem were scored."""
         import numpy as np
 
         n, total = self.chunk_count(), _meta_int(self.db, "lexical_tokens")
@@ -305,24 +328,42 @@ class LexicalReader:
         df = self.document_frequencies(weight)
         none = (np.zeros(0, dtype=np.int64), np.zeros(0))
         if not n or not df:
-            return none
+            return (*none, False)
         mean_length = total / n
-        postings = [(term, _unpack(data)) for term, data in self.db.execute(
-            "SELECT term, data FROM lexical_postings WHERE term IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(df)),))]
+        common = {t for t in df if df[t] > COMMON * n}
+        split = common_terms and among is None and 0 < len(common) < len(df)
+        postings = self._postings([t for t in df if t not in common] if split else list(df))
         if not postings:
-            return none
+            return (*none, False)
+        if split:  # the rows holding a rare stem; then the common stems' postings of those rows only
+            wanted = np.zeros(max(int(rows.max()) for _, _, (rows, _, _) in postings if len(rows)) + 2, dtype=bool)
+            for _, _, (rows, _, _) in postings:  # (a mask, not np.unique: 15 ms for 200k rows)
+                wanted[rows] = True
+            candidates = np.flatnonzero(wanted)  # the last slot (False) stands for every row above
+            for term, segment, (rows, lengths, tf) in self._postings(sorted(common)):
+                keep = wanted[np.minimum(rows, len(wanted) - 1)]
+                if keep.any():
+                    postings.append((term, segment, (rows[keep], lengths[keep], tf[keep])))
+            postings.sort(key=lambda p: p[:2])  # the order of full BM25's sums: the same float sums
         bound = {t: weight[t] * math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in df}  # idf x query count
 
         def contribution(term, tf, lengths):  # the term's BM25 part (< its bound: tf / (tf + ...) < 1)
-            tf = tf.astype(np.float32)
+            if len(tf) >= 100_000:  # a long list: look each (count, length) pair up in a table made
+                most_tf, longest = int(tf.max()), int(lengths.max())  # with the same operations: the
+                if (most_tf + 1) * (longest + 1) * 4 <= len(tf):  # same floats, ~1/4 less time at 1M
+                    table = formula(term, np.arange(most_tf + 1, dtype=np.float32)[:, None],
+                                    np.arange(longest + 1, dtype=np.int32)[None, :])
+                    return table.ravel().take(tf * np.int32(longest + 1) + lengths)
+            return formula(term, tf.astype(np.float32), lengths)
+
+        def formula(term, tf, lengths):
             return bound[term] * tf / (tf + (K1 * (1 - B)) + (K1 * B / mean_length) * lengths)
 
-        if among is not None and sum(len(rows) for _, (rows, _, _) in postings) >= LARGE:
-            size = max(int(rows.max()) for _, (rows, _, _) in postings if len(rows)) + 1
-            return self._among(postings, contribution, np.asarray(among, dtype=np.int64), size)
+        if among is not None and sum(len(rows) for _, _, (rows, _, _) in postings) >= LARGE:
+            size = max(int(rows.max()) for _, _, (rows, _, _) in postings if len(rows)) + 1
+            return (*self._among(postings, contribution, np.asarray(among, dtype=np.int64), size), split)
         rows_parts, score_parts = [], []
-        for term, (rows, lengths, tf) in postings:
+        for term, _, (rows, lengths, tf) in postings:
             rows_parts.append(rows)
             score_parts.append(contribution(term, tf, lengths))
         rows, contributions = np.concatenate(rows_parts), np.concatenate(score_parts)
@@ -330,14 +371,22 @@ class LexicalReader:
             keep = np.isin(rows, among)
             rows, contributions = rows[keep], contributions[keep]
             if not len(rows):
-                return none
+                return (*none, False)
         if int(rows.max()) < 8 * len(rows) + 4096:  # summed in an array indexed by row number: fastest
             summed = np.bincount(rows, weights=contributions)
-            found = np.flatnonzero(summed)
-            return found, summed[found]
+            found = candidates if split else np.flatnonzero(summed)
+            return found, summed[found], split
         # row numbers only grow (replaced documents get new ones): when they are sparse, sum by row
         found, where = np.unique(rows, return_inverse=True)
-        return found, np.bincount(where, weights=contributions)
+        return found, np.bincount(where, weights=contributions), split
+
+    def _postings(self, terms: list[str]) -> list[tuple]:
+        """(stem, segment, (rows, lengths, term counts)) of these stems, by stem and segment."""
+        if not terms:
+            return []
+        found = self.db.execute("SELECT term, segment, data FROM lexical_postings "
+                                "WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(terms),))
+        return sorted((term, segment, _unpack(data)) for term, segment, data in found)
 
     @staticmethod
     def _among(postings, contribution, among, size) -> tuple:
@@ -348,7 +397,7 @@ class LexicalReader:
         wanted = np.zeros(size, dtype=bool)
         wanted[among[among < size]] = True
         summed = np.zeros(size)
-        for term, (rows, lengths, tf) in postings:
+        for term, _, (rows, lengths, tf) in postings:
             keep = wanted[rows]
             if keep.any():
                 summed[rows[keep]] += contribution(term, tf[keep], lengths[keep])  # a row is once in a term's lists
@@ -389,7 +438,20 @@ class LexicalReader:
             where, params = filter_sql(filters)
             among = np.array([r[0] for r in self.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)],
                              dtype=np.int64)
-        candidates, values = self.scores(tokens, among)
+        candidates, values, split = self._score(tokens, among)
+        found = self._passing_best(candidates, values, k, filters)
+        if split and len(found) < k:
+            # Fewer chunks hold a rare word of the question than were asked for: the rest
+            # are those holding only its common words, after them, in full BM25's order.
+            rows, scores, _ = self._score(tokens, among, common_terms=False)
+            others = ~np.isin(rows, candidates)
+            found += self._passing_best(rows[others], scores[others], k - len(found), filters)
+        return found
+
+    def _passing_best(self, candidates, values, k: int, filters: Filters) -> list[tuple[str, float]]:
+        """The k best of these scored rows that are live and pass the filters, best first."""
+        import numpy as np
+
         if not len(candidates):
             return []
 
@@ -407,7 +469,6 @@ class LexicalReader:
             found += [(ids[r], v) for r, v in zip(candidates[positions].tolist(), values[positions].tolist()) if r in ids]
             start, batch = start + batch, batch * 4
         return found[:k]
-
 
 def rebuild(db: sqlite3.Connection, chunks_by_document) -> int:
     """Index every chunk again (inside the caller's transaction); returns how many.
