@@ -143,6 +143,9 @@ class EvidenceEngine:
         # scored against what is asked, without who: a council's name in the question would
         # otherwise make every sentence naming that council look close in meaning
         asked = analysis.topic if analysis.councils and content_stems(analysis.topic, ignore) else retrieval.question
+        if asked != retrieval.question:  # without the names, closeness in meaning reads lower
+            tuning = tuning.model_copy(update={"answer_semantic": tuning.answer_semantic_named,
+                                               "answer_lexical": tuning.answer_lexical_named})
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
