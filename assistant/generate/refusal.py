@@ -8,9 +8,14 @@ from assistant.models import Answer
 def refusal(retrieval, backend: str, reason: str = "") -> Answer:
     analysis = retrieval.analysis
     if analysis.unknown_names:
-        names = ", ".join(dict.fromkeys(analysis.unknown_names))
-        text = (f"The documents do not mention {names}, so they cannot answer this. "
-                f"Councils in the index: {', '.join(c for c in retrieval.councils_known) or 'none'}.")
+        councils = registered_councils(retrieval.question, analysis.unknown_names)
+        if councils:  # "West Oxon": a real council, just not indexed
+            names = " and ".join(councils)
+            text = f"No document of {names} is in the index, so the documents cannot answer this. "
+        else:
+            names = ", ".join(dict.fromkeys(analysis.unknown_names))
+            text = f"The documents do not mention {names}, so they cannot answer this. "
+        text += f"Councils in the index: {', '.join(c for c in retrieval.councils_known) or 'none'}."
     else:
         text = (f"The documents do not say. I searched {retrieval.searched}, and none of them answers "
                 f"\"{retrieval.question}\".")
@@ -18,3 +23,24 @@ def refusal(retrieval, backend: str, reason: str = "") -> Answer:
         text += f" {reason}"
     return Answer(question=retrieval.question, answer=text, refused=True, backend=backend,
                   filters=retrieval.filters, searched=retrieval.searched)
+
+
+def registered_councils(question: str, unknown: list[str]) -> list[str]:
+    """Official names of the register's current councils the question names with the words
+    the index does not know ("West Oxon" -> West Oxfordshire District Council)."""
+    from assistant.councils import register, tokens
+
+    reg = register()
+    words, wanted = tokens(question), set(tokens(" ".join(unknown)))
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(reg.longest, len(words) - i), 0, -1):
+            span = words[i:i + n]
+            codes = [c for c in reg.ranked(span, strict=True) if reg.authorities[c].current]
+            if codes and wanted & set(span) and span not in reg.not_councils:
+                found.append(reg.authorities[codes[0]].official_name)
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(found))
