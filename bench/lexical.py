@@ -10,8 +10,8 @@ layout and texts of bench/search_1m.py, i.e. 400 councils' documents of real pla
 with generated council names, written by lexical.add_chunks ~5,000 chunks a transaction into
 a bare SQLite file with no catalog rows; ~15 min for 1M on 2 cores, reused with ``--keep``).
 It times LexicalReader.query (top 40, as hybrid search asks) for bench/run.py's questions:
-full BM25 over every posting without and with the memory map (lexical.MMAP_BYTES), then
-with the "common terms" split (lexical.COMMON), and compares the split's top 40 with full
+full BM25 over every posting without and with the memory map (lexical_search.MMAP_BYTES), then
+with the "common terms" split (lexical_search.COMMON), and compares the split's top 40 with full
 BM25's (tests/test_lexical_common_terms.py checks that they agree on every chunk holding a
 rare stem). All three score long lists from the (count, length) table.
 
@@ -114,7 +114,7 @@ def before(chunks, folder: Path, asked: list[str]) -> dict:
 
 def after(documents, folder: Path, asked: list[str]) -> dict:
     from assistant.index.catalog import Catalog
-    from assistant.index.lexical import LexicalReader
+    from assistant.index.lexical_search import LexicalReader
     from assistant.models import Filters
 
     catalog = Catalog(folder / "catalog.sqlite")
@@ -193,8 +193,8 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
     """Keyword query p50/p95 at ``total`` chunks: the common-terms split and full BM25."""
     import sqlite3
 
-    from assistant.index import lexical
-    from assistant.index.lexical import LexicalReader
+    from assistant.index import lexical, lexical_search
+    from assistant.index.lexical_search import LexicalReader
     from bench.run import queries
 
     folder = None
@@ -204,8 +204,8 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
     if not keep.exists():
         print(f"Building a synthetic lexical index of {total:,} chunks at {keep} ...")
         print(f"  built in {build_scaled(keep, total):.0f} s")
-    cut, mapped = lexical.COMMON, lexical.MMAP_BYTES
-    lexical.MMAP_BYTES = 0
+    cut, mapped = lexical_search.COMMON, lexical_search.MMAP_BYTES
+    lexical_search.MMAP_BYTES = 0
     reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
     n = reader.chunk_count()
     asked = queries()
@@ -222,7 +222,7 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
     results = {}
     for label, common_cut, mmap in (("full BM25, no mmap", 2.0, 0), ("full BM25, mmap", 2.0, mapped),
                                     ("common terms + mmap", cut, mapped)):
-        lexical.COMMON, lexical.MMAP_BYTES = common_cut, mmap
+        lexical_search.COMMON, lexical_search.MMAP_BYTES = common_cut, mmap
         reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
         reader.query(asked[0], 40)  # warm: page cache
         times, filtered, tops = [], [], []
@@ -238,7 +238,7 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
         results[label] = tops
         print(f"  {label:27} query (top 40)                 {ms(times)}")
         print(f"  {'':27} query, council + theme filter  {ms(filtered)}")
-    lexical.COMMON, lexical.MMAP_BYTES = cut, mapped
+    lexical_search.COMMON, lexical_search.MMAP_BYTES = cut, mapped
     full, _, split = results.values()
     same = sum(a == b for a, b in zip(full, split))
     shared = statistics.mean(len({c for c, _ in a} & {c for c, _ in b}) / max(len(a), 1) for a, b in zip(full, split))

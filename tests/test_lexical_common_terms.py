@@ -1,4 +1,4 @@
-"""BM25 with "common terms" (lexical.COMMON): a question's stems held by many chunks are
+"""BM25 with "common terms" (lexical_search.COMMON): a question's stems held by many chunks are
 only looked up for the chunks that hold one of its rare stems. Those chunks get exactly
 full BM25's scores, so they come in full BM25's order; a question of common words only, or
 a narrowly filtered one, is scored in full as before."""
@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index import lexical
+from assistant.index import lexical_search
 from assistant.index.catalog import Catalog
-from assistant.index.lexical import LexicalReader, tokenize
+from assistant.index.lexical import tokenize
+from assistant.index.lexical_search import LexicalReader
 from assistant.models import Filters
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def questions() -> list[str]:
 
 def _split(reader: LexicalReader, tokens: list[str]) -> tuple[set[str], set[str]]:
     df, n = reader.document_frequencies(tokens), reader.chunk_count()
-    return {t for t in df if df[t] <= lexical.COMMON * n}, {t for t in df if df[t] > lexical.COMMON * n}
+    return {t for t in df if df[t] <= lexical_search.COMMON * n}, {t for t in df if df[t] > lexical_search.COMMON * n}
 
 
 def test_rows_with_a_rare_stem_get_exactly_full_bm25_scores(catalog):
@@ -79,7 +80,7 @@ def test_top_k_is_full_bm25s_among_chunks_with_a_rare_stem(catalog, monkeypatch)
         if not rare or not common:
             continue
         found = reader.query(question, 40)
-        monkeypatch.setattr(lexical, "COMMON", 2.0)  # nothing is common: today's full scoring
+        monkeypatch.setattr(lexical_search, "COMMON", 2.0)  # nothing is common: today's full scoring
         full = reader.query(question, 10_000)
         monkeypatch.undo()
         holding_rare = {catalog_id for catalog_id, in catalog.db.execute(
@@ -99,7 +100,7 @@ def test_a_question_of_common_words_only_is_scored_as_before(catalog, monkeypatc
     rare, common = _split(reader, tokenize([question])[0])
     assert common and not rare
     found = reader.query(question, 40)
-    monkeypatch.setattr(lexical, "COMMON", 2.0)
+    monkeypatch.setattr(lexical_search, "COMMON", 2.0)
     assert found == reader.query(question, 40) and len(found) == 40
 
 
@@ -109,6 +110,6 @@ def test_a_narrow_filter_is_scored_in_full_as_before(catalog, monkeypatch):
     filters = Filters(councils=[council])
     for question in questions()[:30]:
         found = reader.query(question, 40, filters)
-        monkeypatch.setattr(lexical, "COMMON", 2.0)
+        monkeypatch.setattr(lexical_search, "COMMON", 2.0)
         assert found == reader.query(question, 40, filters)
         monkeypatch.undo()

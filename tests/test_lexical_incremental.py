@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from assistant.index.catalog import Catalog
-from assistant.index.lexical import LexicalReader, tokenize
+from assistant.index.lexical import tokenize
+from assistant.index.lexical_search import LexicalReader
 from assistant.models import Chunk, Document, Filters
 
 WORDS = ("agency spend workforce recruitment retention digital transformation procurement savings shared services "

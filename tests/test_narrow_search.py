@@ -122,7 +122,7 @@ def test_with_a_chroma_server_ingest_keeps_the_copy_and_a_council_is_searched_fr
 @pytest.mark.parametrize("filters", NARROW + [Filters(kinds=["plan"])],
                          ids=lambda f: str(f.model_dump(exclude_defaults=True)))
 def test_a_large_index_scores_a_narrow_filters_rows_only_with_the_same_results(recorded_index, monkeypatch, filters):
-    import assistant.index.lexical as lexical
+    import assistant.index.lexical_search as lexical
 
     index, _, _ = recorded_index
     questions = ("passage budget", "passage 3 budget 7", "budget 12 passage 14")

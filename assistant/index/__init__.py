@@ -81,7 +81,7 @@ class Index:
     @cached_property
     def lexical(self):
         """BM25 over the catalog's chunks (lexical.py): query, idf, vocabulary."""
-        from assistant.index.lexical import LexicalReader
+        from assistant.index.lexical_search import LexicalReader
 
         return LexicalReader(self.catalog.db)
 
