@@ -37,6 +37,20 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+SHARED = REPO.parent / "shared"
+
+
+def require_shared(path: Path = SHARED) -> Path:
+    """``path`` under ../shared (the dev-corpus, the guidance copies): CI has it, so a missing
+    one fails there; only a developer's checkout without ../shared skips."""
+    if not path.exists():
+        message = f"{path} is absent: these checks need ../shared beside the repository"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have {path}: {message}")
+        pytest.skip(message)
+    return path
+
+
 def run_cli(*args: str, home: Path | None = None, env: dict | None = None) -> CliResult:
     """Run `assistant ARGS` in this process through the real entry point (main())."""
     from assistant.cli.app import main

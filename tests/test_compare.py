@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli, settings_for
+from tests.conftest import REPO, require_shared, run_cli, settings_for
 
 DEV_MANIFEST = REPO.parent / "shared" / "dev-corpus" / "manifest.toml"
 PLANS_MANIFEST = REPO / "eval" / "plans" / "manifest.toml"
@@ -53,8 +53,7 @@ def shipped_home(seeded_home_master, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def full_home(seeded_home_master, tmp_path_factory) -> Path:
     """Shipped corpus + dev-corpus + the fictional plans of eval/plans, indexed."""
-    if not DEV_MANIFEST.exists():
-        pytest.skip("needs ../shared/dev-corpus beside the repository")
+    require_shared(DEV_MANIFEST)
     target = tmp_path_factory.mktemp("compare-full") / "home"
     shutil.copytree(seeded_home_master, target)
     for manifest in (DEV_MANIFEST, PLANS_MANIFEST):

@@ -13,6 +13,7 @@ import pytest
 
 from assistant import councils
 from assistant.errors import UserError
+from tests.conftest import require_shared
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_MANIFEST = REPO.parent / "shared" / "dev-corpus" / "manifest.toml"
@@ -266,8 +267,8 @@ def test_unknown_type_or_region_names_the_choices():
         councils.resolve_regions(["West Midland"])
 
 
-@pytest.mark.skipif(not DEV_MANIFEST.exists(), reason="needs ../shared/dev-corpus")
 def test_dev_corpus_councils_and_types_agree_with_the_register():
+    require_shared(DEV_MANIFEST)
     docs = tomllib.loads(DEV_MANIFEST.read_text())["document"]
     for doc in docs:
         assert councils.canonical(doc["council"], KNOWN) == doc["council"]

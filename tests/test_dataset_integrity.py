@@ -19,17 +19,15 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from assistant.evaluation.dataset import load_items
 from assistant.ingest.loaders import load_file
 from assistant.ingest.metadata import read_manifest
+from tests.conftest import require_shared
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 PLANS = REPO / "eval" / "plans"
 DATASETS = REPO / "eval" / "datasets"
-NO_SHARED = f"{SHARED} is absent: the dev-corpus and council-name checks need ../shared beside the repository"
 
 MINIMUMS = {"comparison": 25, "informal-name": 25, "unanswerable": 18, "trap": 12, "figures": 20}
 COUNCIL_TYPE_WORDS = re.compile(r"\b(london borough of|borough council of|city of|metropolitan borough|metropolitan "
@@ -99,8 +97,7 @@ def test_gold_facts_are_verbatim_in_the_fictional_plans_and_the_shipped_corpus()
 
 
 def test_gold_facts_are_verbatim_in_the_dev_corpus():
-    if not SHARED.is_dir():
-        pytest.skip(NO_SHARED)
+    require_shared()
     checked = [i for i in ALL if uses_dev_corpus(i)]
     assert len(checked) >= 20
     assert gold_problems(checked) == []
@@ -142,8 +139,7 @@ def test_every_gold_source_is_a_document_of_one_of_the_three_manifests():
 
 
 def test_named_councils_are_the_councils_of_the_gold_sources():
-    if not SHARED.is_dir():
-        pytest.skip(NO_SHARED)
+    require_shared()
     council_of = {f"plans/{e.path.name}": e.meta.council for e in read_manifest(PLANS / "manifest.toml")}
     council_of |= {name: e.meta.council for e in read_manifest(REPO / "corpus" / "manifest.toml")
                    for name in [e.path.name]}
@@ -196,8 +192,7 @@ def core(name: str) -> str:
 
 
 def test_no_fictional_council_is_a_real_one():
-    if not SHARED.is_dir():
-        pytest.skip(NO_SHARED)
+    require_shared()
     real = council_names()
     real_cores = {core(n) for n in real}
     fictional = {e.meta.council for e in read_manifest(PLANS / "manifest.toml")}
@@ -250,8 +245,7 @@ def test_the_generated_pdfs_read_like_council_pdfs():
 
 
 def test_the_dataset_files_are_up_to_date_with_the_questions():
-    if not SHARED.is_dir():
-        pytest.skip(NO_SHARED)
+    require_shared()
     result = subprocess.run([sys.executable, str(PLANS / "make_dataset.py"), "--check"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

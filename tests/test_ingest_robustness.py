@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import UserError
 from assistant.evidence.injection import addresses_ai
 from assistant.ingest.metadata import date_from_text, read_manifest
-from tests.conftest import REPO
+from tests.conftest import REPO, require_shared
 
 # --- passages that address an AI assistant -------------------------------------------------
 ADDRESSES_AI = [
@@ -199,9 +199,7 @@ def test_a_manifest_path_outside_its_folder_needs_allow_outside(cli, home, tmp_p
 
 
 def test_the_dev_corpus_manifest_reads_as_it_is():
-    manifest = REPO.parent / "shared" / "dev-corpus" / "manifest.toml"
-    if not manifest.exists():
-        pytest.skip("../shared/dev-corpus is not here")
+    manifest = require_shared(REPO.parent / "shared" / "dev-corpus" / "manifest.toml")
     warnings = []
     entries = read_manifest(manifest, on_warning=warnings.append)
     assert len(entries) >= 17 and warnings == []
