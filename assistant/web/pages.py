@@ -51,10 +51,12 @@ def page(request: Request, name: str, context: dict | None = None, status: int =
     return HTMLResponse(env.get_template(name).render(context), status_code=status, headers=headers)
 
 
-async def blank_form(request: Request, name: str, options_of) -> HTMLResponse:
-    """A job's form page, empty, with the choices ``options_of(workspace)`` lists."""
+async def form_page(request: Request, name: str, options_of, values: dict | None = None, errors=(),
+                    status: int = 200) -> HTMLResponse:
+    """A job's form page with the choices ``options_of(workspace)`` lists: empty, or again
+    with what was entered and what is wrong with it."""
     options = await request.app.state.engine.run(options_of)
-    return page(request, name, {"options": options, "errors": [], "values": {}})
+    return page(request, name, {"options": options, "errors": list(errors), "values": values or {}}, status=status)
 
 
 def fragment(request: Request, name: str, context: dict | None = None) -> str:

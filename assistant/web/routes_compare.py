@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, blank_form, job_or_404, page
+from assistant.web.pages import attachment, form_page, job_or_404
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -29,7 +29,7 @@ def compare_options(workspace) -> dict:
 
 @router.get("/compare")
 async def compare_form(request: Request):
-    return await blank_form(request, "compare.html", compare_options)
+    return await form_page(request, "compare.html", compare_options)
 
 
 @router.post("/compare")
@@ -39,10 +39,8 @@ async def start_compare(request: Request):
               "types": [str(t) for t in form.getlist("type") if t],
               "regions": [r.strip() for r in str(form.get("region", "") or "").split(",") if r.strip()]}
     if not csrf_ok(request, form):
-        options = await request.app.state.engine.run(compare_options)
-        return page(request, "compare.html", {"options": options, "values": values,
-                                              "errors": [("council-1", "The form had expired: choose again.")]},
-                    status=403)
+        return await form_page(request, "compare.html", compare_options, values,
+                               [("council-1", "The form had expired: choose again.")], status=403)
     settings = request.app.state.settings
 
     def work(job):

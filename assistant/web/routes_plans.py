@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, blank_form, job_or_404, safe_name, slug, page
+from assistant.web.pages import attachment, form_page, job_or_404, safe_name, slug, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -45,7 +45,7 @@ def document_ids(settings, chunk_ids: list[str]) -> dict:
 # --- draft -------------------------------------------------------------------------------------
 @router.get("/draft")
 async def draft_form(request: Request):
-    return await blank_form(request, "draft.html", plan_options)
+    return await form_page(request, "draft.html", plan_options)
 
 
 @router.post("/draft")
@@ -54,17 +54,16 @@ async def start_draft(request: Request):
 
     form = await request.form()
     values = {k: str(form.get(k, "") or "").strip() for k in ("council", "theme", "llm")}
-    options = await request.app.state.engine.run(plan_options)
+    expired = not csrf_ok(request, form)
     errors = []
-    if not csrf_ok(request, form):
+    if expired:
         errors.append(("council", "The form had expired: choose again and press Draft."))
     elif not values["council"]:
         errors.append(("council", "Choose the council to draft for"))
     if values["theme"] not in ("", "all", "1", "2", "3", "4"):
         errors.append(("theme", "Choose a theme, or all themes"))
     if errors:
-        return page(request, "draft.html", {"options": options, "errors": errors, "values": values},
-                    status=403 if not csrf_ok(request, form) else 400)
+        return await form_page(request, "draft.html", plan_options, values, errors, status=403 if expired else 400)
     settings = request.app.state.settings
     backends.name_of(values["llm"] or None, settings)  # an unknown name: a page naming the choices
 
@@ -106,23 +105,22 @@ async def download_draft(request: Request, job_id: str, suffix: str):
 # --- gaps ----------------------------------------------------------------------------------------
 @router.get("/gaps")
 async def gaps_form(request: Request):
-    return await blank_form(request, "gaps.html", plan_options)
+    return await form_page(request, "gaps.html", plan_options)
 
 
 @router.post("/gaps")
 async def start_gaps(request: Request):
     form = await request.form(max_files=2)
     values = {k: str(form.get(k, "") or "").strip() for k in ("council", "llm")}
-    options = await request.app.state.engine.run(plan_options)
     upload, replies_upload = form.get("draft"), form.get("replies")
+    expired = not csrf_ok(request, form)
     errors = []
-    if not csrf_ok(request, form):
+    if expired:
         errors.append(("draft", "The form had expired: choose the file again and press Check."))
     elif not isinstance(upload, UploadFile) or not upload.filename:
         errors.append(("draft", "Choose your draft plan: PDF, Word (.docx), Markdown or text."))
     if errors:
-        return page(request, "gaps.html", {"options": options, "errors": errors, "values": values},
-                    status=403 if not csrf_ok(request, form) else 400)
+        return await form_page(request, "gaps.html", plan_options, values, errors, status=403 if expired else 400)
     folder = Path(tempfile.mkdtemp(prefix="assistant-gaps-"))
     names = {}  # our temporary copies -> the names the officer gave them
     path = await _save(upload, folder, names)
