@@ -360,7 +360,7 @@ def test_barrier_labels_are_verbatim_and_name_each_documents_council():
         if not manifest.exists():
             continue
         for entry in read_manifest(manifest, on_warning=lambda message: None):
-            name = entry.path.relative_to(manifest.parent).as_posix() if prefix == "dev-corpus/" else entry.path.name
+            name = entry.path.relative_to(manifest.parent.resolve()).as_posix() if prefix == "dev-corpus/" else entry.path.name
             council_of[prefix + name] = (entry.path, entry.meta.council)
     pages_of = cache(lambda path: {p.number: " ".join(p.text.split()) for p in load_file(path).pages})
     problems, checked = [], 0
