@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli.options import (BaseUrlOption, CouncilOption, JsonOption, KindOption, LlmOption, ModelOption,
-                                   ThemeOption, require_documents, resolve_filters)
+from assistant.cli.options import (CouncilOption, JsonOption, KindOption, ThemeOption, require_documents,
+                                   resolve_filters, with_backend_options)
 
 
 def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -30,14 +30,13 @@ def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
         raise typer.Exit(3)
 
 
+@with_backend_options
 def chat(
     ctx: typer.Context,
     council: CouncilOption = None,
     kind: KindOption = None,
     theme: ThemeOption = None,
-    llm: LlmOption = None,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
+    backend: dict | None = None,
 ) -> None:
     """Ask questions with follow-ups ("and what about Blaby?"); /help inside lists the commands.
 
@@ -46,7 +45,7 @@ def chat(
     from assistant.generate import backends
     from assistant.workspace import open_workspace
 
-    settings = ctx.obj.settings(llm=llm, model=model, openai_base_url=base_url)
+    settings = ctx.obj.settings(**backend)
     with open_workspace(settings) as workspace:
         filters = resolve_filters(workspace, council, kind, theme)
         require_documents(workspace)
@@ -54,13 +53,11 @@ def chat(
         run(workspace, filters)
 
 
+@with_backend_options
 def eval_(
     dataset: Annotated[Optional[Path], typer.Option(
         "--dataset", help="Questions, one JSON object a line (default: eval/datasets/qa.jsonl). "
                           "judge_pairs.jsonl and gaps.jsonl beside it are used too.", show_default=False)] = None,
-    llm: LlmOption = None,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
     judge: Annotated[str, typer.Option(
         "--judge", help="Who decides support: offline (quote match + embeddings, no model) or llm "
                         "(claims and verdicts from the chat model).")] = "offline",
@@ -73,6 +70,7 @@ def eval_(
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option(
         "--compare", help="Compare two result files (A.json B.json) instead of running.", show_default=False)] = None,
     as_json: JsonOption = False,
+    backend: dict | None = None,
 ) -> None:
     """Run the pipeline over an evaluation dataset and score it: retrieval recall, gold-fact
     recall, point precision, faithfulness, citation recall and precision, refusals, councils
@@ -97,7 +95,8 @@ def eval_(
     limits = report.load_thresholds(limits_file) if thresholds or limits_file.is_file() else None
     bar = StepProgress(console(stderr=True), "Evaluating", enabled=not as_json)
     try:
-        result = run(dataset, out, judge, llm, progress=bar.update, model=model, openai_base_url=base_url)
+        result = run(dataset, out, judge, backend["llm"], progress=bar.update, model=backend["model"],
+                     openai_base_url=backend["openai_base_url"])
     finally:
         bar.stop()
     result["command"] = " ".join(["assistant", *sys.argv[1:]])

@@ -30,6 +30,27 @@ BaseUrlOption = Annotated[Optional[str], typer.Option(
                        "e.g. http://localhost:11434/v1 for Ollama.")]
 
 
+def with_backend_options(command):
+    """Give ``command`` the --llm, --model and --base-url options, declared here once for
+    every command that can talk to a chat model. The command receives them as one keyword
+    argument, ``backend``: the settings overrides they make (``settings(**backend)``).
+    Typer reads a command's options from its signature, so the wrapper's signature is the
+    command's own with ``backend`` replaced by the three options."""
+    import functools
+    import inspect
+
+    @functools.wraps(command)
+    def wrapper(*args, llm=None, model=None, base_url=None, **kwargs):
+        return command(*args, backend={"llm": llm, "model": model, "openai_base_url": base_url}, **kwargs)
+
+    own = inspect.signature(command, eval_str=True)  # the cli modules' annotations are strings
+    options = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+               for name, annotation in (("llm", LlmOption), ("model", ModelOption), ("base_url", BaseUrlOption))]
+    kept = [p for p in own.parameters.values() if p.name != "backend"]
+    wrapper.__signature__ = own.replace(parameters=kept + options)
+    return wrapper
+
+
 class State:
     """Kept on the typer context by the root callback; commands call ``settings()``."""
 

@@ -7,11 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli.options import BaseUrlOption, JsonOption, LlmOption, ModelOption
+from assistant.cli.options import JsonOption, ModelOption, with_backend_options
 
 GAPS_FORMATS = (".md", ".markdown", ".json")
 
 
+@with_backend_options
 def draft(
     ctx: typer.Context,
     council: Annotated[str, typer.Option(
@@ -20,10 +21,8 @@ def draft(
     theme: Annotated[str, typer.Option("--theme", "-t", help="One theme (1-4), or all.")] = "all",
     out: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Write the draft to FILE.docx (Word) or FILE.md (Markdown).", show_default=False)] = None,
-    llm: LlmOption = None,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    backend: dict | None = None,
 ) -> None:
     """Draft the council's Productivity Plan theme by theme, every point cited: its own documents
     first; where they say nothing, a visible marker and peers' examples, labelled as peers'."""
@@ -34,7 +33,7 @@ def draft(
 
     if out is not None:
         render.output_format(out)  # a bad --out fails before any work
-    settings = ctx.obj.settings(llm=llm, model=model, openai_base_url=base_url)
+    settings = ctx.obj.settings(**backend)
     progress = StepProgress(console(stderr=True), "Drafting", enabled=not as_json)
     try:
         result = run_draft(settings, council, theme, progress=progress)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.options import (BaseUrlOption, CouncilOption, JsonOption, KindOption, LlmOption, ModelOption,
-                                   ThemeOption, require_documents, resolve_filters)
+from assistant.cli.options import (CouncilOption, JsonOption, KindOption, ThemeOption, require_documents,
+                                   resolve_filters, with_backend_options)
 
 
 def search(
@@ -33,18 +33,17 @@ def search(
         render.hits(console(), found)
 
 
+@with_backend_options
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     council: CouncilOption = None,
     kind: KindOption = None,
     theme: ThemeOption = None,
-    llm: LlmOption = None,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
     stream: Annotated[bool, typer.Option(
         "--stream/--no-stream", help="With a language model, show its reply as it is written (before it is checked).")] = True,
     as_json: JsonOption = False,
+    backend: dict | None = None,
 ) -> None:
     """Answer a question from the indexed documents, citing document and page — or say they do not say."""
     from assistant.ask import ask as run_ask
@@ -53,7 +52,7 @@ def ask(
     from assistant.render.console import console, print_json
     from assistant.workspace import open_workspace
 
-    settings = ctx.obj.settings(llm=llm, model=model, openai_base_url=base_url)
+    settings = ctx.obj.settings(**backend)
     with open_workspace(settings) as workspace:
         filters = resolve_filters(workspace, council, kind, theme)
         require_documents(workspace)

@@ -59,6 +59,14 @@ async def form_page(request: Request, name: str, options_of, values: dict | None
     return page(request, name, {"options": options, "errors": list(errors), "values": values or {}}, status=status)
 
 
+def add_form_route(router, path: str, name: str, options_of) -> None:
+    """GET ``path``: the empty form of template ``name`` with the choices ``options_of`` lists."""
+    async def empty_form(request: Request):
+        return await form_page(request, name, options_of)
+
+    router.add_api_route(path, empty_form, methods=["GET"], name=f"{name.removesuffix('.html')}_form")
+
+
 def fragment(request: Request, name: str, context: dict | None = None) -> str:
     env: Environment = request.app.state.templates
     return env.get_template(name).render({"request": request, "csrf": csrf_token(request), **(context or {})})

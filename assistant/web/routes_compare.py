@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, form_page, job_or_404
+from assistant.web.pages import add_form_route, attachment, form_page, job_or_404
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -27,9 +27,7 @@ def compare_options(workspace) -> dict:
             "types": sorted(set(READABLE_TYPES.values()))}
 
 
-@router.get("/compare")
-async def compare_form(request: Request):
-    return await form_page(request, "compare.html", compare_options)
+add_form_route(router, "/compare", "compare.html", compare_options)
 
 
 @router.post("/compare")

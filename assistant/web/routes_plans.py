@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from assistant.errors import UserError
-from assistant.web.pages import attachment, form_page, job_or_404, safe_name, slug, page
+from assistant.web.pages import add_form_route, attachment, form_page, job_or_404, safe_name, slug, page
 from assistant.web.security import csrf_ok
 
 router = APIRouter()
@@ -43,9 +43,7 @@ def document_ids(settings, chunk_ids: list[str]) -> dict:
 
 
 # --- draft -------------------------------------------------------------------------------------
-@router.get("/draft")
-async def draft_form(request: Request):
-    return await form_page(request, "draft.html", plan_options)
+add_form_route(router, "/draft", "draft.html", plan_options)
 
 
 @router.post("/draft")
@@ -103,9 +101,7 @@ async def download_draft(request: Request, job_id: str, suffix: str):
 
 
 # --- gaps ----------------------------------------------------------------------------------------
-@router.get("/gaps")
-async def gaps_form(request: Request):
-    return await form_page(request, "gaps.html", plan_options)
+add_form_route(router, "/gaps", "gaps.html", plan_options)
 
 
 @router.post("/gaps")
