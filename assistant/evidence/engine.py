@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cached_property
 
 from assistant.evidence import filters as content
@@ -22,8 +23,17 @@ from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filt
 from assistant.evidence.scoring import ScoredUnit, content_stems
 from assistant.models import Filters, SearchHit
 
-QUANTITY = re.compile(r"\b(how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b",
+QUANTITY = re.compile(r"\b(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b"
+                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost)s?\b\s*\??\s*$",
                       re.IGNORECASE)
+# "how much ... save / cost / pay / spend" is answered in money, not in minutes or staff
+MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))\b[^?]*\b(?:cost|costs|pay|pays|paid|spend|spends|"
+                            r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
+                            r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b", re.IGNORECASE)
+MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
+POINTS_BACK = re.compile(r"^(?:the|it|its|this|these|they|their|that|those|such)\b", re.IGNORECASE)
+# a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
+ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")
 # "Which councils cite...?": answered from every council's plan (compare's barrier tally),
 # not from the top passages of each
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
@@ -37,6 +47,28 @@ def states_quantity(text: str) -> bool:
 
     text = NUMBERING.sub("", text)
     return bool(figures(text) or NUMBER_WORDS.search(text))
+
+
+def states_what_is_asked(question: str, text: str) -> bool:
+    """A figure in money when the question asks what something costs or saves, for the year
+    the question names when it names one ("in 2019/20": a 2021/22 figure does not answer)."""
+    if MONEY_QUESTION.search(question) and not MONEY.search(text):
+        return False
+    for match in ASKED_YEAR.finditer(question):
+        start = match.group(1) or match.group(3)
+        end = match.group(2)
+        forms = [start] if end is None else [f"{start}/{end}", f"{start}-{end}", f"{start}/20{end}",
+                                              f"{start}-20{end}", f"{start} to 20{end}", f"{start}/ {end}"]
+        if not any(form in text for form in forms):
+            return False
+    return True
+
+
+def follows_on(previous, unit) -> bool:
+    """``unit`` is the sentence right after ``previous`` in the same paragraph, and opens with
+    a word pointing back to it ("The net cost...", "It has delivered...")."""
+    return (previous.chunk is unit.chunk and 0 <= unit.start - previous.end
+            and "\n\n" not in unit.chunk.text[previous.end:unit.start] and bool(POINTS_BACK.match(unit.text)))
 
 
 class EvidenceEngine:
@@ -150,9 +182,21 @@ class EvidenceEngine:
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
         if QUANTITY.search(retrieval.question):
-            # "how much / how many" is answered by a figure, in a sentence that names what it counts
+            # "how much / how many" is answered by a figure, in a sentence that names what it
+            # counts or follows on from one that does ("There are 2,940 households in temporary
+            # accommodation. The net cost rose to £38.5m."): it scores as well as that one
             asked = content_stems(analysis.topic or retrieval.question, ignore)
-            scored = [s for s in scored if states_quantity(s.unit.text) and asked & content_stems(s.unit.text)]
+            figures = []
+            for i, s in enumerate(scored):
+                if not (states_quantity(s.unit.text) and states_what_is_asked(retrieval.question, s.unit.text)):
+                    continue
+                before = scored[i - 1] if i else None
+                if before is not None and follows_on(before.unit, s.unit) and asked & content_stems(before.unit.text):
+                    s = replace(s, lexical=max(s.lexical, before.lexical), score=max(s.score, before.score))
+                elif not asked & content_stems(s.unit.text):
+                    continue
+                figures.append(s)
+            scored = figures
         if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
             return []
         points = select_points(scored, retrieval.across, tuning, named=bool(analysis.councils))

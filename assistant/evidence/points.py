@@ -16,6 +16,8 @@ Points must score at least ``min_score`` and ``relative`` x the best point of th
 
 from __future__ import annotations
 
+import re
+
 from assistant.evidence.filters import echoes, is_non_content
 from assistant.evidence.injection import addresses_ai
 from assistant.evidence.scoring import ScoredUnit, UnitMatrix, content_stems, weighted_overlap
@@ -43,7 +45,9 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     def weight(stem: str) -> float:
         return weights.get(stem, 1.0)
 
-    own = np.array([weighted_overlap(q_stems, matrix.stems[i], weight) for i in range(len(units))])
+    stems = [matrix.stems[i] | matrix.stems[i - 1] if i and continues(units[i - 1], units[i]) else matrix.stems[i]
+             for i in range(len(units))]
+    own = np.array([weighted_overlap(q_stems, stems[i], weight) for i in range(len(units))])
     if expansions:
         # The evidence points widen a broad question ("what barriers...?") to what answers it;
         # a specific question ("...customer contact online?") keeps to units sharing its words.
@@ -56,12 +60,24 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     for i, unit in enumerate(units):
         lexical = float(own[i])
         if expansions and (broad or own[i] > 0):
-            for stems in expansion_stems:
-                lexical = max(lexical, tuning.expansion_weight * weighted_overlap(stems, matrix.stems[i], weight))
+            for expansion in expansion_stems:
+                lexical = max(lexical, tuning.expansion_weight * weighted_overlap(expansion, stems[i], weight))
         echo = unit.chunk.kind != "guidance" and bool(wordings) and echoes(unit.text, wordings, tuning.echo_ratio, phrases)
         score = tuning.semantic_weight * float(sims[i]) + (1 - tuning.semantic_weight) * lexical
         scored.append(ScoredUnit(unit, float(sims[i]), lexical, score * tuning.echo_penalty if echo else score, echo))
     return scored
+
+
+# "It has delivered savings of £23.5m": the sentence goes on about the one before it
+CONTINUES = re.compile(r"^(?:it|its|this|these|they|their|that|those|the (?:programme|scheme|project|pilot))\b",
+                       re.IGNORECASE)
+
+
+def continues(previous, unit) -> bool:
+    """Whether ``unit`` is a sentence carrying on from ``previous`` (the next sentence of the
+    same passage, opening with a word that points back): it shares that sentence's topic words."""
+    return (unit.kind == "sentence" and previous.kind == "sentence" and previous.chunk is unit.chunk
+            and 0 <= unit.start - previous.end <= 3 and bool(CONTINUES.match(unit.text)))
 
 
 def answerable(best: ScoredUnit | None, tuning) -> bool:
