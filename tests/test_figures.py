@@ -1,0 +1,69 @@
+"""Questions that ask for a figure ("how much…", "what is X's … rate"): answered by a sentence
+stating that figure, in money when the question asks what something costs or saves, for the
+year it names; refused when the documents give no such figure."""
+
+import pytest
+
+from tests.conftest import run_cli
+
+PLAN = """# Examplebury Borough Council Productivity Plan 2024
+
+## Transformation
+
+Our transformation programme, Better Together, began in 2021. It has delivered savings of
+£4.2m over three years.
+
+Homelessness is the largest pressure on our budget. There are 410 households in temporary
+accommodation in Examplebury. The net cost to the council rose from £1.1m in 2020/21 to
+£3.4m in 2023/24.
+
+## Technology
+
+In January 2024 we began a Microsoft Copilot pilot with 120 staff from across the council.
+Early evaluation shows that Copilot saves each user about 20 minutes a day.
+
+Our scorecard combines cost per transaction, time to resolve enquiries, staff absence and
+customer satisfaction.
+"""
+
+
+@pytest.fixture(scope="module")
+def plan_home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("figures")
+    plan = folder / "examplebury-plan.md"
+    plan.write_text(PLAN, encoding="utf-8")
+    home = folder / "home"
+    result = run_cli("ingest", plan, "--council", "Examplebury Borough Council", "--kind", "plan", home=home)
+    assert result.code == 0, result.stderr
+    return home
+
+
+def ask(home, question):
+    result = run_cli("ask", question, "--json", home=home)
+    assert result.code == 0, result.stderr
+    return result.json
+
+
+@pytest.mark.parametrize("question, figure", [
+    # the figure sits in the sentence after the one naming the programme
+    ("How much did Examplebury's Better Together programme save?", "£4.2m"),
+    # ... after the one naming temporary accommodation ("The net cost...")
+    ("How much does temporary accommodation cost Examplebury?", "£3.4m"),
+    # time, not money
+    ("How much time does Examplebury's Copilot pilot save?", "20 minutes"),
+])
+def test_a_figure_question_is_answered_by_the_sentence_stating_the_figure(plan_home, question, figure):
+    answer = ask(plan_home, question)
+    assert answer["refused"] is False, answer["answer"]
+    assert any(figure in c["quote"] for c in answer["citations"]), answer["citations"]
+
+
+@pytest.mark.parametrize("question", [
+    "How much does Examplebury pay for its Microsoft Copilot licences?",  # a pilot and staff, no cost
+    "How much did Examplebury save in 2019/20?",  # figures for other years only
+    "What is Examplebury's staff sickness absence rate?",  # absence is measured, no rate given
+])
+def test_refused_when_no_sentence_gives_the_figure_asked_for(plan_home, question):
+    answer = ask(plan_home, question)
+    assert answer["refused"] is True, answer["answer"]
+    assert answer["citations"] == []
