@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from assistant.evidence import filters as content
-from assistant.evidence.points import answerable, score_points, select_points
+from assistant.evidence.points import answerable, follows_on, score_points, select_points
 from assistant.evidence.question import QuestionAnalysis, analyse, council_key_words
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
@@ -31,7 +31,6 @@ MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))
                             r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
                             r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b", re.IGNORECASE)
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
-POINTS_BACK = re.compile(r"^(?:the|it|its|this|these|they|their|that|those|such)\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")
 # "Which councils cite...?": answered from every council's plan (compare's barrier tally),
@@ -62,13 +61,6 @@ def states_what_is_asked(question: str, text: str) -> bool:
         if not any(form in text for form in forms):
             return False
     return True
-
-
-def follows_on(previous, unit) -> bool:
-    """``unit`` is the sentence right after ``previous`` in the same paragraph, and opens with
-    a word pointing back to it ("The net cost...", "It has delivered...")."""
-    return (previous.chunk is unit.chunk and 0 <= unit.start - previous.end
-            and "\n\n" not in unit.chunk.text[previous.end:unit.start] and bool(POINTS_BACK.match(unit.text)))
 
 
 class EvidenceEngine:

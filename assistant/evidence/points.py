@@ -45,7 +45,7 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     def weight(stem: str) -> float:
         return weights.get(stem, 1.0)
 
-    stems = [matrix.stems[i] | matrix.stems[i - 1] if i and continues(units[i - 1], units[i]) else matrix.stems[i]
+    stems = [matrix.stems[i] | matrix.stems[i - 1] if i and follows_on(units[i - 1], units[i]) else matrix.stems[i]
              for i in range(len(units))]
     own = np.array([weighted_overlap(q_stems, stems[i], weight) for i in range(len(units))])
     if expansions:
@@ -68,16 +68,17 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     return scored
 
 
-# "It has delivered savings of £23.5m": the sentence goes on about the one before it
-CONTINUES = re.compile(r"^(?:it|its|this|these|they|their|that|those|the (?:programme|scheme|project|pilot))\b",
-                       re.IGNORECASE)
+# "It has delivered savings of £23.5m", "The net cost rose...": a sentence carrying on from
+# the one before it opens with a word pointing back
+POINTS_BACK = re.compile(r"^(?:the|it|its|this|these|they|their|that|those|such)\b", re.IGNORECASE)
 
 
-def continues(previous, unit) -> bool:
-    """Whether ``unit`` is a sentence carrying on from ``previous`` (the next sentence of the
-    same passage, opening with a word that points back): it shares that sentence's topic words."""
+def follows_on(previous, unit) -> bool:
+    """``unit`` is the sentence right after ``previous`` in the same paragraph and carries it
+    on: it opens with a word pointing back to it."""
     return (unit.kind == "sentence" and previous.kind == "sentence" and previous.chunk is unit.chunk
-            and 0 <= unit.start - previous.end <= 3 and bool(CONTINUES.match(unit.text)))
+            and 0 <= unit.start - previous.end and "\n\n" not in unit.chunk.text[previous.end:unit.start]
+            and bool(POINTS_BACK.match(unit.text)))
 
 
 def answerable(best: ScoredUnit | None, tuning) -> bool:
