@@ -81,12 +81,20 @@ def test_guidance_theme_3_lists_its_prompting_questions(cli, seeded_home):
     ("What did Zorbland say about bin collections?", "do not mention Zorbland"),
     ("What is Redditch's budget for 2030?", "do not mention 2030"),
     ("How many staff does Blaby employ?", "The documents do not say"),
+    # a hyphenated term the keyword index would split into common words, used by no passage
+    ("Which councils have adopted a four-day working week?", 'none of them mentions "four-day"'),
 ])
 def test_refuses_when_the_documents_do_not_say(cli, seeded_home, question, said):
     answer = ask(cli, seeded_home, question)
     assert answer["refused"] is True
     assert answer["citations"] == []
     assert said in answer["answer"]
+
+
+def test_a_hyphenated_term_the_documents_use_is_answered(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What did councils say about single-year settlements?")
+    assert answer["refused"] is False
+    assert any("single-year" in c["quote"].lower() or "single year" in c["quote"].lower() for c in answer["citations"])
 
 
 def test_filters_narrow_the_answer(cli, seeded_home):

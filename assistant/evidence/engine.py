@@ -17,7 +17,7 @@ from functools import cached_property
 
 from assistant.evidence import filters as content
 from assistant.evidence.points import answerable, follows_on, score_points, select_points
-from assistant.evidence.question import QuestionAnalysis, analyse, council_key_words
+from assistant.evidence.question import QuestionAnalysis, analyse, compound_terms, council_key_words, mentions
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
 from assistant.evidence.scoring import ScoredUnit, content_stems
@@ -112,6 +112,8 @@ class EvidenceEngine:
             if hits:
                 break
         retrieval = self._retrieval(question, analysis, filters, hits, expansions)
+        retrieval.unmentioned = [t for t in compound_terms(analysis.topic or question)
+                                 if not any(mentions(h.chunk.text, t) for h in hits)]
         if WHICH_COUNCILS.match(question) and not given.councils and not given.document_ids:
             retrieval.tallied = self.tallied_points(question)
             if retrieval.tallied:  # the passages of councils the per-council search did not reach
@@ -159,7 +161,7 @@ class EvidenceEngine:
         """The points that answer the question, selected and grouped; [] when none does."""
         tuning = self.settings.answer
         analysis = retrieval.analysis
-        if analysis.unknown_names or not retrieval.hits:
+        if retrieval.cannot_answer:
             return []
         # the names of the councils asked about say who, not what: they are not topic words
         ignore = {w.lower() for c in analysis.councils for w in re.findall(r"[A-Za-z]+", c)} \

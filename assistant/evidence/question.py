@@ -92,6 +92,22 @@ class QuestionAnalysis:
     topic: str = ""  # the question without the councils' names: what it is about, not who
 
 
+COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
+
+
+def compound_terms(question: str) -> list[str]:
+    """Hyphenated terms a question hinges on ("four-day", "gold-plated", "in-house"): the
+    keyword index splits them into common words, so they are looked for whole."""
+    text = re.sub(r"\w+['’]s\b", " ", question.lower())  # "arm's-length": not a compound of "s"
+    return list(dict.fromkeys(COMPOUND.findall(text)))
+
+
+def mentions(text: str, term: str) -> bool:
+    """``term`` ("four-day") in ``text`` as written, spaced or joined ("four day", "fourday")."""
+    parts = term.split("-")
+    return re.search(r"\b" + r"[\s‐‑–-]?".join(map(re.escape, parts)) + r"\b", text, re.IGNORECASE) is not None
+
+
 def capitalised_names(question: str) -> list[str]:
     """Names and figures a question hinges on: capitalised words past the first word
     ("Leeds" in "What did Leeds say?") and years or numbers ("2030")."""

@@ -29,10 +29,16 @@ class Retrieval:
     councils_known: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # the guidance's evidence points for it
     tallied: list = field(default_factory=list)  # every council's point, from compare's barrier tally
+    unmentioned: list[str] = field(default_factory=list)  # compound terms asked about that no passage uses
 
     @property
     def across(self) -> bool:
         return self.analysis.across_councils
+
+    @property
+    def cannot_answer(self) -> bool:
+        """Nothing found, or the question hinges on a name or term the documents do not use."""
+        return bool(self.analysis.unknown_names or not self.hits or self.unmentioned)
 
 
 def one_scope(index, query: str, filters: Filters, k: int, expansions: list[str] = (),

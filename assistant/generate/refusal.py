@@ -16,6 +16,9 @@ def refusal(retrieval, backend: str, reason: str = "") -> Answer:
             names = ", ".join(dict.fromkeys(analysis.unknown_names))
             text = f"The documents do not mention {names}, so they cannot answer this. "
         text += f"Councils in the index: {', '.join(c for c in retrieval.councils_known) or 'none'}."
+    elif retrieval.unmentioned:
+        terms = " or ".join(f"\"{t}\"" for t in retrieval.unmentioned)
+        text = f"The documents do not say. I searched {retrieval.searched}, and none of them mentions {terms}."
     else:
         text = (f"The documents do not say. I searched {retrieval.searched}, and none of them answers "
                 f"\"{retrieval.question}\".")

@@ -23,7 +23,7 @@ class ChatBackend:
 
         settings, backend = workspace.settings, self.NAME
         require_configured(settings, backend)
-        if retrieval.analysis.unknown_names or not retrieval.hits:
+        if retrieval.cannot_answer:
             return refusal(retrieval, backend)
         result = complete_cited(settings, backend, "ask", {"question": retrieval.question}, retrieval.hits,
                                 workspace.index.embedder, on_token=on_token)
