@@ -39,7 +39,7 @@ PLAN_PAPERWORK = re.compile(
 # The Government's request retold ("the Government announced a new efficiency drive").
 GOVERNMENT_REQUEST = re.compile(
     r"\b(government|minister|secretary of state|dluhc|mhclg)\b[^.;]{0,40}?\b(announced|wrote|asked|asks|requested|set out|"
-    r"said|says|stated|states|indicated|confirmed|expects|expected|wants|wanted)\b",
+    r"said|says|stated|states|indicated|confirmed|expects|expected|wants|wanted|required|requires)\b",
     re.IGNORECASE)
 PLANS_PURPOSE = re.compile(r"\b(aim|purpose)s? of (the |these )?productivity plans\b", re.IGNORECASE)
 # The letter's voice ("what you have done ... your organisation"), quoted back by a report.
