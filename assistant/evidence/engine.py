@@ -175,8 +175,6 @@ class EvidenceEngine:
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
-        if retrieval.across:  # what councils did, not the Government's request retold in their reports
-            scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
         if QUANTITY.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary
