@@ -97,6 +97,15 @@ def test_a_hyphenated_term_the_documents_use_is_answered(cli, seeded_home):
     assert any("single-year" in c["quote"].lower() or "single year" in c["quote"].lower() for c in answer["citations"])
 
 
+def test_each_council_a_comparison_names_is_answered_or_said_to_have_nothing(cli, seeded_home):
+    answer = ask(cli, seeded_home, "Compare Redditch and Blaby on barriers")
+    cited = {c["council"] for c in answer["citations"]}
+    assert cited <= {"Redditch Borough Council", "Blaby District Council"}
+    for council in ("Redditch Borough Council", "Blaby District Council"):
+        assert council in cited or f"The passages searched from {council}'s documents do not answer this." \
+            in answer["answer"], answer["answer"]
+
+
 def test_filters_narrow_the_answer(cli, seeded_home):
     answer = ask(cli, seeded_home, "What barriers are cited?", "--council", "Blaby")
     assert {c["council"] for c in answer["citations"]} == {"Blaby District Council"}

@@ -25,6 +25,9 @@ def answer(workspace, retrieval, on_token=None) -> Answer:
     if not points:
         return refusal(retrieval, NAME)
     text, citations = compose(points, retrieval.across)
+    silent = [c for c in retrieval.analysis.councils if c not in {p.unit.chunk.council for p in points}]
+    if silent and len(retrieval.analysis.councils) > 1:  # asked about by name: say so rather than leave it out
+        text += "\n\n" + " ".join(f"The passages searched from {c}'s documents do not answer this." for c in silent)
     return Answer(question=retrieval.question, answer=text, refused=False, backend=NAME, citations=citations,
                   filters=retrieval.filters, searched=retrieval.searched, sentences_total=len(points),
                   sentences_supported=len(points))
