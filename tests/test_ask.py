@@ -78,6 +78,9 @@ def test_guidance_theme_3_lists_its_prompting_questions(cli, seeded_home):
 @pytest.mark.parametrize("question, said", [
     ("What did Leeds say about bin collections?", "No document of Leeds City Council is in the index"),
     ("What did West Oxon say about data?", "No document of West Oxfordshire District Council is in the index"),
+    # the first place of a merged council's name
+    ("What did Bournemouth say about funding?",
+     "No document of Bournemouth, Christchurch and Poole Council is in the index"),
     ("What did Zorbland say about bin collections?", "do not mention Zorbland"),
     ("What is Redditch's budget for 2030?", "do not mention 2030"),
     ("How many staff does Blaby employ?", "The documents do not say"),
