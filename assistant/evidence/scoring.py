@@ -30,12 +30,19 @@ QUESTION_WORDS = frozenset({
 })
 
 
+# Words the stemmer would merge with another sense in this domain: "planning" (the service)
+# is not "plan" (the document), nor "wasteful" (spend) "waste" (bins). They stand for themselves.
+OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "planning", "wasteful": "wasteful"}
+
+
 def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
     """The stemmed content words of ``text`` (question words and ``extra_stop`` left out)."""
     from assistant.index.lexical import tokenize
 
     words = [w for w in re.findall(r"[A-Za-z0-9£%]+", text.lower()) if w not in QUESTION_WORDS and w not in extra_stop]
-    return set(tokenize([" ".join(words)])[0]) if words else set()
+    own = {OWN_SENSE[w] for w in words if w in OWN_SENSE}
+    rest = [w for w in words if w not in OWN_SENSE]
+    return own | (set(tokenize([" ".join(rest)])[0]) if rest else set())
 
 
 def weighted_overlap(wanted: set[str], present: set[str], weight: Callable[[str], float]) -> float:

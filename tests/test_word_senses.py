@@ -1,0 +1,52 @@
+"""Words the stemmer would merge with another sense in this domain: "planning" (the
+service) is not "plan" (the document); "wasteful" (spend) is not "waste" (bins)."""
+
+import pytest
+
+from tests.conftest import run_cli
+
+PLAN = """# Wexbridge District Council Productivity Plan 2024
+
+This plan was approved by Cabinet on 9 July 2024. It was planned to be published on our website
+after the plan's submission to the Government.
+
+## Our services
+
+Our planning service now determines 92% of minor applications within eight weeks, after we
+moved planning officers onto a single case management system.
+
+Our waste and recycling crews use route-optimisation software, which removed one collection round.
+
+## Spending
+
+We reduce wasteful spend by reviewing every contract over £25,000 before it is renewed.
+"""
+
+
+@pytest.fixture(scope="module")
+def plan_home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("senses")
+    plan = folder / "wexbridge-plan.md"
+    plan.write_text(PLAN, encoding="utf-8")
+    home = folder / "home"
+    result = run_cli("ingest", plan, "--council", "Wexbridge District Council", "--kind", "plan", home=home)
+    assert result.code == 0, result.stderr
+    return home
+
+
+def quotes(home, question):
+    result = run_cli("ask", question, "--json", home=home)
+    assert result.code == 0, result.stderr
+    return [c["quote"] for c in result.json["citations"]]
+
+
+def test_planning_the_service_is_not_the_plan_document(plan_home):
+    cited = quotes(plan_home, "What does Wexbridge say about planning?")
+    assert any("planning service" in q for q in cited), cited
+    assert not any("approved by Cabinet" in q or "planned to be published" in q for q in cited), cited
+
+
+def test_waste_collection_is_not_wasteful_spend(plan_home):
+    cited = quotes(plan_home, "What does Wexbridge say about waste collection?")
+    assert any("route-optimisation" in q for q in cited), cited
+    assert not any("wasteful spend" in q for q in cited), cited
