@@ -108,6 +108,23 @@ def seeded_copy(seeded_home_master, tmp_path) -> Path:
     return target
 
 
+def home_with_plan(folder: Path, text: str, council: str) -> Path:
+    """A fresh index holding one Markdown plan of ``council`` (for tests of what an answer
+    selects from a document written for the test)."""
+    plan = folder / "plan.md"
+    plan.write_text(text, encoding="utf-8")
+    home = folder / "home"
+    result = run_cli("ingest", plan, "--council", council, "--kind", "plan", home=home)
+    assert result.code == 0, result.stderr
+    return home
+
+
+def ask_json(home: Path, question: str) -> dict:
+    result = run_cli("ask", question, "--json", home=home)
+    assert result.code == 0, result.stderr
+    return result.json
+
+
 def settings_for(home: Path, **overrides):
     from assistant.settings import load_settings
 

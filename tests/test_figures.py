@@ -4,7 +4,7 @@ year it names; refused when the documents give no such figure."""
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ask_json as ask, home_with_plan
 
 PLAN = """# Examplebury Borough Council Productivity Plan 2024
 
@@ -29,19 +29,7 @@ customer satisfaction.
 
 @pytest.fixture(scope="module")
 def plan_home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("figures")
-    plan = folder / "examplebury-plan.md"
-    plan.write_text(PLAN, encoding="utf-8")
-    home = folder / "home"
-    result = run_cli("ingest", plan, "--council", "Examplebury Borough Council", "--kind", "plan", home=home)
-    assert result.code == 0, result.stderr
-    return home
-
-
-def ask(home, question):
-    result = run_cli("ask", question, "--json", home=home)
-    assert result.code == 0, result.stderr
-    return result.json
+    return home_with_plan(tmp_path_factory.mktemp("figures"), PLAN, "Examplebury Borough Council")
 
 
 @pytest.mark.parametrize("question, figure", [

@@ -3,7 +3,7 @@ service) is not "plan" (the document); "wasteful" (spend) is not "waste" (bins).
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ask_json, home_with_plan
 
 PLAN = """# Wexbridge District Council Productivity Plan 2024
 
@@ -25,19 +25,11 @@ We reduce wasteful spend by reviewing every contract over £25,000 before it is 
 
 @pytest.fixture(scope="module")
 def plan_home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("senses")
-    plan = folder / "wexbridge-plan.md"
-    plan.write_text(PLAN, encoding="utf-8")
-    home = folder / "home"
-    result = run_cli("ingest", plan, "--council", "Wexbridge District Council", "--kind", "plan", home=home)
-    assert result.code == 0, result.stderr
-    return home
+    return home_with_plan(tmp_path_factory.mktemp("senses"), PLAN, "Wexbridge District Council")
 
 
 def quotes(home, question):
-    result = run_cli("ask", question, "--json", home=home)
-    assert result.code == 0, result.stderr
-    return [c["quote"] for c in result.json["citations"]]
+    return [c["quote"] for c in ask_json(home, question)["citations"]]
 
 
 def test_planning_the_service_is_not_the_plan_document(plan_home):
