@@ -109,6 +109,23 @@ def test_each_council_a_comparison_names_is_answered_or_said_to_have_nothing(cli
             in answer["answer"], answer["answer"]
 
 
+@pytest.mark.parametrize("question, retold", [
+    # Blaby's report lists what "The Government expects the Productivity Plans to cover"
+    ("What do councils expect productivity plans to cover?", "advances in technology"),
+    # Redditch's minutes: "The plans needed to detail how the Council had transformed services..."
+    ("What barriers did peer councils cite?", "The plans needed to detail"),
+])
+def test_the_governments_request_retold_is_not_a_councils_answer(cli, seeded_home, question, retold):
+    answer = ask(cli, seeded_home, question)
+    assert answer["refused"] is False
+    assert not any(retold in c["quote"] for c in answer["citations"]), answer["citations"]
+
+
+def test_a_question_about_the_request_itself_is_answered_from_its_retelling(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What did councils say about member oversight of their plans?")
+    assert any("member oversight" in c["quote"].lower() for c in answer["citations"])
+
+
 def test_filters_narrow_the_answer(cli, seeded_home):
     answer = ask(cli, seeded_home, "What barriers are cited?", "--council", "Blaby")
     assert {c["council"] for c in answer["citations"]} == {"Blaby District Council"}

@@ -33,6 +33,13 @@ MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")
+# a question about the plan's own paperwork or the Government's request (or any mention at all)
+PAPERWORK_QUESTION = re.compile(r"\b(approv\w*|submi\w*|publish\w*|recommend\w*|resolv\w*|endorse\w*|deadline|"
+                                r"minutes|meeting|committee|cabinet|councillors?|members?|vote\w*|oversight|author|"
+                                r"wrote|written|template|letter|minister|government|dluhc|mhclg|request\w*|asked|"
+                                r"mention\w*|why|(?:produc(?:e|ed|es|ing)|prepar\w*|writ\w*|draft\w*) (?:a |the |its |their )?(?:productivity )?"
+                                r"plans?)\b",
+                                re.IGNORECASE)
 # "Which councils cite...?": answered from every council's plan (compare's barrier tally),
 # not from the top passages of each
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
@@ -175,6 +182,9 @@ class EvidenceEngine:
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
+        if not (PAPERWORK_QUESTION.search(retrieval.question) or analysis.about_guidance):
+            # the Government's request retold answers only a question about the request itself
+            scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
         if QUANTITY.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary

@@ -38,8 +38,16 @@ PLAN_PAPERWORK = re.compile(
     re.IGNORECASE)
 # The Government's request retold ("the Government announced a new efficiency drive").
 GOVERNMENT_REQUEST = re.compile(
-    r"\b(government|minister|secretary of state|dluhc)\b[^.;]{0,40}?\b(announced|wrote|asked|requested|set out)\b",
+    r"\b(government|minister|secretary of state|dluhc|mhclg)\b[^.;]{0,40}?\b(announced|wrote|asked|asks|requested|set out|"
+    r"said|says|stated|states|indicated|confirmed|expects|expected|wants|wanted)\b",
     re.IGNORECASE)
+# "...in response to the DLUHC's request", "the ask of DLUHC to create the plan", "The plans
+# needed to detail how the Council had transformed services..."
+GOVERNMENT_ASK = re.compile(r"\b(dluhc|mhclg|government|minister|secretary of state)(?:['’]s)? (request|ask|letter|"
+                            r"requirement|invitation)\b|\bthe ask of (?:the )?(dluhc|mhclg|government)\b|"
+                            r"\bplans? (?:needed|needs|need|were required|are required|had|has|have|should|must|would|"
+                            r"were|are)(?: to| be expected to)? (?:detail|set out|include|cover|describe|show)\b",
+                            re.IGNORECASE)
 PLANS_PURPOSE = re.compile(r"\b(aim|purpose)s? of (the |these )?productivity plans\b", re.IGNORECASE)
 # The letter's voice ("what you have done ... your organisation"), quoted back by a report.
 GUIDANCE_VOICE = re.compile(r"\byou(r)? (have|plan|should|may|organisation|council|current plans)\b", re.IGNORECASE)
@@ -55,6 +63,15 @@ def is_paperwork(text: str) -> bool:
     """About the productivity plan's own request, approval or submission."""
     return bool(ABOUT_THE_PLAN.search(text) and PLAN_PAPERWORK.search(text) or PLANS_PURPOSE.search(text)
                 or GOVERNMENT_REQUEST.search(text) or GUIDANCE_VOICE.search(text))
+
+
+def retells_government(unit: Unit) -> bool:
+    """What the Government asked, retold in a council's document ("The plan had been produced
+    in response to the DLUHC's request…", "The Government expects the plans to cover…" and
+    the list it leads into): not something the council did or said of its own."""
+    def retold(text: str) -> bool:
+        return bool(GOVERNMENT_REQUEST.search(text) or GOVERNMENT_ASK.search(text))
+    return retold(unit.text) or (unit.kind == "item" and retold(unit.lead_in))
 
 
 def guidance_wordings(guidance) -> list[str]:
