@@ -218,8 +218,13 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
     share = sorted(((df / n, t) for t, df in common.items()), reverse=True)
     print(f"  stems of the questions held by > {cut:.0%} of chunks: "
           + ", ".join(f"{t} {s:.0%}" for s, t in share if s > cut))
+    all_common = []  # questions with no rare stem: scored in full BM25 even with the split
+    for q in asked:
+        df = reader.document_frequencies(lexical.tokenize([q])[0])
+        all_common.append(bool(df) and all(d > cut * n for d in df.values()))
+    print(f"  questions whose stems are all common: {sum(all_common)} of {len(asked)}")
     reader.db.close()
-    results = {}
+    results, timed = {}, {}
     for label, common_cut, mmap in (("full BM25, no mmap", 2.0, 0), ("full BM25, mmap", 2.0, mapped),
                                     ("common terms + mmap", cut, mapped)):
         lexical_search.COMMON, lexical_search.MMAP_BYTES = common_cut, mmap
@@ -235,15 +240,26 @@ def queries_at(total: int, keep: Path | None, rounds: int) -> None:
                 reader.query(q, 40, filters)
                 filtered.append(clock.stop())
         reader.db.close()
-        results[label] = tops
+        results[label], timed[label] = tops, times
         print(f"  {label:27} query (top 40)                 {ms(times)}")
         print(f"  {'':27} query, council + theme filter  {ms(filtered)}")
     lexical_search.COMMON, lexical_search.MMAP_BYTES = cut, mapped
+    flags = all_common * rounds
+
+    def overlap(a_tops, b_tops, which) -> str:
+        pairs = [(a, b) for a, b, f in zip(a_tops, b_tops, flags) if which(f)]
+        if not pairs:
+            return "no such query"
+        same = sum(a == b for a, b in pairs)
+        shared = statistics.mean(len({c for c, _ in a} & {c for c, _ in b}) / max(len(a), 1) for a, b in pairs)
+        return f"identical {same} of {len(pairs)}; chunks in both top 40s {shared:.0%} on average"
+
     full, _, split = results.values()
-    same = sum(a == b for a, b in zip(full, split))
-    shared = statistics.mean(len({c for c, _ in a} & {c for c, _ in b}) / max(len(a), 1) for a, b in zip(full, split))
-    print(f"  top 40 identical to full BM25's: {same} of {len(full)} queries; chunks in both top 40s: "
-          f"{shared:.0%} on average; machine load now {os.getloadavg()[0]:.1f}")
+    print(f"  common terms vs full BM25, all queries: {overlap(full, split, lambda f: True)}")
+    own = [t for t, f in zip(timed["common terms + mmap"], flags) if f]
+    if own:
+        print(f"  {'common terms + mmap':27} all-common queries only       {ms(own)}")
+    print(f"  machine load now {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

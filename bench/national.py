@@ -1,6 +1,7 @@
 """A national index: 400 councils x 6 documents, vectors on a Chroma server.
 
-    .venv/bin/python bench/national.py                  # ~10-15 min on 2 cores
+    .venv/bin/python bench/national.py                  # ~1 h on 2 cores (compare: see below)
+    .venv/bin/python bench/national.py --no-compare     # ~15 min
     .venv/bin/python bench/national.py --councils 40    # a smoke run
     .venv/bin/python bench/national.py --json bench/national.json
 
@@ -19,6 +20,8 @@ Figures, each phase in its own process (so its peak RSS is its own):
 - building the national index through the product's own store and catalog;
 - hybrid search p50/p95 (no filter; one council; one council and a theme);
 - `assistant ask` across all councils (fresh CLI process): first, then repeated;
+- `assistant compare` over all councils (fresh CLI process): first run (every document read),
+  re-run (all cached), and after the added plan (that plan read);
 - `assistant ingest` of one more plan into the national index (a fresh CLI process);
 - the Chroma server's own peak RSS.
 """
@@ -289,6 +292,8 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=1000, help="passages embedded for real")
     parser.add_argument("--subset", type=int, default=12, help="real files through the real ingest")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--no-compare", dest="compare", action="store_false",
+                        help="skip `assistant compare` over all councils (its first run reads every document)")
     args = parser.parse_args()
     info = machine()
     RESULTS["machine"] = info
@@ -324,7 +329,7 @@ def main() -> None:
             f"(process CPU {b['cpu_s']:.0f} s)")
         RESULTS["build"] = b
 
-        s = child("search", home=str(home), url=url, council=names[7])
+        s = child("search", home=str(home), url=url, council=names[min(7, args.councils - 1)])
         for label, key in (("no filter", "plain_ms"), ("one council", "council_ms"), ("one council + theme 4", "council_theme_ms")):
             say(f"hybrid search p50 / p95, {label} ({s['queries']} queries, k=10)", "{:.0f} / {:.0f} ms".format(*s[key]))
         say("search process peak RSS", f"{s['rss_mb']:.0f} MB")
@@ -337,18 +342,33 @@ def main() -> None:
         for label, a in zip(("first: sentences not yet embedded", "repeated"), asks):
             say(f"ask across all councils, {label}", f"{a['wall_s']:.1f} s ({a['cpu_s']:.1f} s CPU), "
                 f"peak RSS {a['rss_mb']:.0f} MB")
+        compares = []
+        if args.compare:
+            for label in ("first run: every document read", "re-run: every document cached"):
+                c = cli(*common, "compare", "--json")
+                rows = json.loads(c["stdout"])["councils"]
+                say(f"compare over all {len(rows)} councils, {label}", f"{c['wall_s']:.1f} s ({c['cpu_s']:.1f} s CPU), "
+                    f"peak RSS {c['rss_mb']:.0f} MB")
+                compares.append(c)
         one = write_plans(work / "one-more", [(names[args.councils], "plan")], args.chunks, seed=9)[0]
         add = cli(*common, "ingest", str(one), "--council", names[args.councils], "--kind", "plan", "--json")
         say(f"ingest one more plan ({args.chunks} passages) into the national index",
             f"{add['wall_s']:.1f} s ({add['cpu_s']:.1f} s CPU), peak RSS {add['rss_mb']:.0f} MB")
         found = cli(*common, "ask", "What barriers did Quillbury cite?", "--json")
         say("...and it answers about the new council at once", "yes" if names[args.councils] in found["stdout"] else "NO")
+        if args.compare:
+            c = cli(*common, "compare", "--json")
+            rows = json.loads(c["stdout"])["councils"]
+            say(f"...then compare over all {len(rows)} councils (the new plan read)",
+                f"{c['wall_s']:.1f} s ({c['cpu_s']:.1f} s CPU), peak RSS {c['rss_mb']:.0f} MB")
+            compares.append(c)
         RESULTS["cli"] = {"ask": [{k: v for k, v in a.items() if k != "stdout"} for a in asks],
+                          "compare": [{k: v for k, v in c.items() if k != "stdout"} for c in compares],
                           "add_one": {k: v for k, v in add.items() if k != "stdout"}}
         say("Chroma server peak RSS / CPU", f"{server_peak_mb(server):.0f} MB / {server_cpu_s(server):.0f} s")
         RESULTS["server_rss_mb"], RESULTS["server_cpu_s"] = server_peak_mb(server), server_cpu_s(server)
         cpu = sum(RESULTS[k]["cpu_s"] for k in ("ingest", "build", "search")) + RESULTS["server_cpu_s"] + \
-            sum(a["cpu_s"] for a in asks) + add["cpu_s"] + found["cpu_s"]
+            sum(a["cpu_s"] for a in asks + compares) + add["cpu_s"] + found["cpu_s"]
         RESULTS["cpu_s"] = cpu
         say("CPU time of all its processes (idle 2 cores: wall between this / 2 and this)", f"{cpu / 60:.1f} min")
     finally:

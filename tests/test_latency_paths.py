@@ -148,12 +148,16 @@ try:
     main()
 except SystemExit as exc:
     assert not exc.code, exc.code
-print(sorted(m for m in ("chromadb", "onnxruntime", "langchain_core") if m in sys.modules), file=sys.stderr)
+print(sorted(m for m in ("chromadb", "onnxruntime", "langchain_core", "pysbd", "rich.markdown")
+             if m in sys.modules), file=sys.stderr)
 """
 
 
 @pytest.mark.slow
 def test_a_repeated_question_loads_neither_chroma_nor_the_model(cli, seeded_copy):
+    """Nor the sentence splitter (ingest remembered every passage's sentences in
+    <home>/index/sentences.sqlite) nor the Markdown renderer (--json)."""
+    assert (seeded_copy / "index" / "sentences.sqlite").exists()
     assert cli("ask", "What barriers did peer councils cite?", home=seeded_copy).code == 0
     done = subprocess.run([sys.executable, "-c", WHAT_LOADED, str(seeded_copy)], capture_output=True, text=True,
                           timeout=120)

@@ -36,6 +36,9 @@ class Index:
         self.dir = settings.index_dir
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self.catalog.notice = lambda message: print(message, file=sys.stderr)
+        from assistant.text.sentences import keep_spans_in
+
+        keep_spans_in(self.dir / "sentences.sqlite")  # sentence splits remembered (ingest fills it)
         self._depth = 0  # nesting of reading()
         self._store_generation = None  # catalog generation the embedded store is known to hold
         self._health = None  # (generation, vectors, chunks)

@@ -15,7 +15,6 @@ import re
 import sys
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.segment import Segment
 
 from assistant.text.safety import json_text, terminal
@@ -56,8 +55,12 @@ def print_json(data) -> None:
     sys.stdout.write(json_text(data) + "\n")
 
 
-def markdown(text: str) -> Markdown:
-    """Markdown for the terminal; links show their address ("text (https://...)")."""
+def markdown(text: str):
+    """Markdown for the terminal; links show their address ("text (https://...)").
+    rich.markdown (with markdown-it, pygments) is imported here, not with this module: it
+    costs 50-80 ms, and `--json` output, progress and tables never need it."""
+    from rich.markdown import Markdown
+
     return Markdown(text, hyperlinks=False)
 
 

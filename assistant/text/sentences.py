@@ -1,12 +1,24 @@
 """Chunks -> units: the sentences and list items an answer can quote, each a verbatim
 span of its chunk, with the context that makes it readable (its list's lead-in, its
-section heading)."""
+section heading).
+
+Splitting text into sentences (pysbd) costs about 0.1 s a question on 2 cores: compiling
+pysbd's patterns, then running them over each retrieved passage. The spans are a function
+of the text alone, so they are remembered: in memory, and, once ``keep_spans_in(path)`` has
+named a file (the index does: ``<home>/index/sentences.sqlite``), in SQLite. Ingest splits
+every chunk (to embed its sentences), which fills the file, so answering reads spans
+instead of computing them. The file is a cache: safe to delete, it refills.
+"""
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.text.blocks import BULLET, split_blocks
 from assistant.models import Chunk
@@ -48,6 +60,10 @@ def _segmenter():
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of ``text`` (trimmed of surrounding white space), shifted by ``offset``."""
+    return [(offset + start, offset + end) for start, end in _SPANS.spans(text)]
+
+
+def _split(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     # a line break inside a paragraph is layout (PDF lines), not a sentence boundary;
     # replacing it keeps every offset the same
@@ -58,8 +74,139 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            spans.append((offset + start, offset + end))
-    return spans
+            spans.append((start, end))
+    return tuple(spans)
+
+
+SPLIT_VERSION = "1"  # change when _split changes: spans remembered before are then ignored
+MEMORY_SPANS = 20_000  # texts whose spans stay in memory
+FLUSH_EVERY = 500  # new spans written in one transaction (split_units writes its chunk's at its end)
+
+
+def keep_spans_in(path: Path | None) -> None:
+    """Remember sentence spans in this SQLite file (None: in memory only). The spans depend on
+    the text only, so one file serves any index; the last one named is used."""
+    _SPANS.use(path)
+
+
+def _splitter_version() -> str:
+    """pysbd's version, read from its install's metadata folder name (importing it to ask
+    would cost the 20 ms the cache saves)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("pysbd")
+        folder = Path(spec.origin).parent.parent
+        return ",".join(sorted(p.name for p in folder.glob("pysbd-*-info"))) or "unknown"
+    except (AttributeError, OSError, TypeError, ValueError):
+        return "unknown"
+
+
+class _SpanCache:
+    def __init__(self):
+        self.memory: dict[str, tuple[tuple[int, int], ...]] = {}
+        self.path: Path | None = None
+        self.db = None
+        self.opened = False
+        self.pending: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.version = None
+
+    def use(self, path: Path | None) -> None:
+        with self.lock:
+            if path == self.path:
+                return
+            self._flush()
+            if self.db is not None:
+                self.db.close()
+            self.path, self.db, self.opened = path, None, False
+
+    def _key(self, text: str) -> str:
+        if self.version is None:
+            self.version = f"{SPLIT_VERSION};{_splitter_version()}"
+        return hashlib.sha1(f"{self.version}\0{text}".encode("utf-8")).hexdigest()
+
+    def _connect(self):
+        if not self.opened and self.path is not None:
+            self.opened = True
+            import sqlite3
+
+            try:
+                db = sqlite3.connect(self.path, timeout=1, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose the last writes, no more
+                db.execute("CREATE TABLE IF NOT EXISTS spans (key TEXT PRIMARY KEY, spans TEXT)")
+                self.db = db
+            except sqlite3.Error:
+                self.db = None  # a read-only home: spans are computed, as before
+        return self.db
+
+    def spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        found = self.memory.get(text)
+        if found is not None:
+            return found
+        with self.lock:
+            found = self._read(text)
+        if found is None:
+            found = _split(text)
+            with self.lock:
+                self._write(text, found)
+        if len(self.memory) >= MEMORY_SPANS:
+            self.memory.clear()
+        self.memory[text] = found
+        return found
+
+    def _read(self, text: str):
+        db = self._connect()
+        if db is None:
+            return None
+        import sqlite3
+
+        try:
+            row = db.execute("SELECT spans FROM spans WHERE key = ?", (self._key(text),)).fetchone()
+        except sqlite3.Error:
+            return None
+        try:
+            numbers = [int(n) for n in row[0].split()] if row else None
+        except (AttributeError, ValueError):
+            return None  # not what _write writes: computed again
+        if numbers is None or len(numbers) % 2 or any(not 0 <= n <= len(text) for n in numbers):
+            return None
+        return tuple(zip(numbers[0::2], numbers[1::2]))
+
+    def _write(self, text: str, spans) -> None:
+        if self._connect() is None:
+            return
+        self.pending[self._key(text)] = " ".join(f"{s} {e}" for s, e in spans)
+        if len(self.pending) >= FLUSH_EVERY:
+            self._flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            with self.lock:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending or self.db is None:
+            self.pending.clear()
+            return
+        import sqlite3
+
+        items, self.pending = list(self.pending.items()), {}
+        try:
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany("INSERT OR REPLACE INTO spans(key, spans) VALUES (?, ?)", items)
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            pass  # busy or read-only: computed again next time
+
+
+_SPANS = _SpanCache()
+atexit.register(_SPANS.flush)  # what sentence_spans alone (not split_units) left pending
 
 
 def _inherited_lead_in(chunk: Chunk) -> str:
@@ -84,6 +231,7 @@ def split_units(chunk: Chunk) -> list[Unit]:
             continue
         for s, e in sentence_spans(text[block.start:block.end], block.start):
             units.append(Unit(chunk, s, e, "sentence"))
+    _SPANS.flush()  # this chunk's new spans in one transaction (nothing to do when all were known)
     units = [_without_emphasis(u) for u in units]
     # a sentence of a few words is a form field ("Portfolio Holder Consulted Yes"), not a claim
     return [u for u in units if u.end > u.start and (u.kind == "item" or len(re.findall(r"\w+", u.text)) >= MIN_WORDS)]
