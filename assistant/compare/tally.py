@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.compare.clustering import average_link
 from assistant.compare.named import NAMED
 
 # Calibrated on eval/datasets/barriers.jsonl (tests/test_compare.py: recall of each common
@@ -164,39 +165,3 @@ def _cluster_name(members: list, closeness, centre, named, embed) -> str:
     quote = members[int(np.argmax(closeness))].quote
     words = re.sub(r"\s+", " ", quote).strip(" *_").split()
     return " ".join(words[:8]).rstrip(".,;:") + ("…" if len(words) > 8 else "")
-
-
-def average_link(vectors, threshold: float) -> list[list[int]]:
-    """Agglomerative clustering of unit vectors, average link on cosine: merge the two
-    closest groups while their average similarity is at least ``threshold``. Identical
-    vectors (the same sentence in several plans) start as one weighted group."""
-    import numpy as np
-
-    n = len(vectors)
-    if n == 0:
-        return []
-    rounded = [tuple(np.round(v, 4)) for v in vectors]
-    first: dict = {}
-    groups = [first.setdefault(r, []) for r in rounded]
-    for i, g in enumerate(groups):
-        g.append(i)
-    clusters = [g for g in first.values()]
-    centres = np.array([vectors[g[0]] for g in clusters])
-    sizes = np.array([len(g) for g in clusters], dtype=float)
-    sims = centres @ centres.T
-    np.fill_diagonal(sims, -np.inf)
-    alive = np.ones(len(clusters), dtype=bool)
-    while alive.sum() > 1:
-        flat = int(np.argmax(sims))
-        a, b = divmod(flat, len(clusters))
-        if sims[a, b] < threshold:
-            break
-        # Lance-Williams update for average link: the merged group's mean similarity to each other group
-        sims[a] = (sizes[a] * sims[a] + sizes[b] * sims[b]) / (sizes[a] + sizes[b])
-        sims[:, a] = sims[a]
-        sims[a, a] = -np.inf
-        sims[b, :] = sims[:, b] = -np.inf
-        sizes[a] += sizes[b]
-        clusters[a] = clusters[a] + clusters[b]
-        alive[b] = False
-    return [clusters[i] for i in range(len(clusters)) if alive[i]]
