@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import CORPUS, make_docx, make_pdf
 
 
@@ -27,6 +29,19 @@ def test_shipped_corpus_metadata_comes_from_the_manifest(cli, seeded_home):
     unnamed = next(d for d in docs.values() if d["council"] == "Unnamed county council")
     assert unnamed["date"] == ""  # the text gives none; we do not guess
     assert {d["kind"] for d in docs.values()} == {"guidance", "plan", "minutes", "report"}
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_sources_reads_whole_in_a_narrow_terminal_and_a_wide_one(cli, seeded_home, columns):
+    """Each document's title, council, file and format, unbroken: a block per document below
+    110 columns (a six-column table folds every cell there), a table above."""
+    out = cli("sources", home=seeded_home, env={"COLUMNS": columns}).stdout
+    lines = out.splitlines()
+    for needle in ("Redditch Executive Committee minutes: Productivity Plans", "Sandwell Metropolitan Borough Council",
+                   "redditch-executive-minutes-2024-07.txt (TXT)", "productivity-plans-2024.md (MD)"):
+        assert any(needle in line for line in lines), (needle, out)
+    assert max(len(line.rstrip()) for line in lines) <= int(columns)
+    assert ("Chunks" in out) == (columns == "200")  # the table's header only when wide
 
 
 def test_changed_file_replaces_its_old_chunks(cli, home, tmp_path):

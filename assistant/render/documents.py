@@ -14,6 +14,7 @@ from assistant.models import Document
 from assistant.text.safety import scrub
 
 STATUSES = ("added", "replaced", "unchanged", "failed")
+WIDE_TABLE = 110  # columns below which `sources` lists documents as blocks, not a table
 COLOURS = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "red"}
 
 
@@ -40,7 +41,16 @@ def sources(console: Console, documents: list[Document], ocr_pages: dict | None 
                            "(or the shipped corpus: assistant ingest --shipped)", style="yellow"))
         return
     documents = scrub(documents, for_terminal=True)
-    table = Table(title=f"{len(documents)} documents, {sum(d.chunks for d in documents)} chunks", box=box.SIMPLE_HEAD)
+    title = f"{len(documents)} documents, {sum(d.chunks for d in documents)} chunks"
+    if console.width < WIDE_TABLE:  # six columns folded into 80 columns read as a jumble: a block each
+        console.print(Text(title, style="bold"))
+        for d in documents:
+            console.print()
+            console.print(Text(d.title or file_and_format(d.source)[0], style="bold"))
+            console.print(Text(f"  {d.council or '—'} · {d.kind} · {d.date or 'no date'} · {d.chunks} chunks"))
+            console.print(Text(f"  {file_cell(d, ocr_pages)}", style="dim"))
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     table.add_column("Document", ratio=3, overflow="fold")
     table.add_column("Council", ratio=2, overflow="fold")
     table.add_column("Kind", no_wrap=True)
@@ -48,12 +58,16 @@ def sources(console: Console, documents: list[Document], ocr_pages: dict | None 
     table.add_column("File", ratio=2, overflow="fold")
     table.add_column("Chunks", justify="right", no_wrap=True)
     for d in documents:
-        name, form = file_and_format(d.source)
-        ocr = (ocr_pages or {}).get(d.id, [])
-        file_cell = f"{name} ({form}" + (f"; OCR p. {', '.join(map(str, ocr))}" if ocr else "") + ")"
-        table.add_row(Text(d.title or name), Text(d.council or "—"), Text(d.kind), Text(d.date or "—"),
-                      Text(file_cell), str(d.chunks))
+        table.add_row(Text(d.title or file_and_format(d.source)[0]), Text(d.council or "—"), Text(d.kind),
+                      Text(d.date or "—"), Text(file_cell(d, ocr_pages)), str(d.chunks))
     console.print(table)
+
+
+def file_cell(d: Document, ocr_pages: dict | None) -> str:
+    """"plan.pdf (PDF; OCR p. 3, 4)": which file, its format, its pages read by OCR."""
+    name, form = file_and_format(d.source)
+    ocr = (ocr_pages or {}).get(d.id, [])
+    return f"{name} ({form}" + (f"; OCR p. {', '.join(map(str, ocr))}" if ocr else "") + ")"
 
 
 def ingest_json(home: Path, results) -> dict:
