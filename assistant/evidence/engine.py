@@ -17,7 +17,7 @@ from functools import cached_property
 
 from assistant.evidence import filters as content
 from assistant.evidence.points import answerable, follows_on, score_points, select_points
-from assistant.evidence.question import QuestionAnalysis, analyse, compound_terms, council_key_words, mentions
+from assistant.evidence.question import QuestionAnalysis, analyse, council_key_words
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
 from assistant.evidence.scoring import ScoredUnit, content_stems
@@ -33,13 +33,6 @@ MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")
-# a question about the plan's own paperwork or the Government's request (or any mention at all)
-PAPERWORK_QUESTION = re.compile(r"\b(approv\w*|submi\w*|publish\w*|recommend\w*|resolv\w*|endorse\w*|deadline|"
-                                r"minutes|meeting|committee|cabinet|councillors?|members?|vote\w*|oversight|author|"
-                                r"wrote|written|template|letter|minister|government|dluhc|mhclg|request\w*|asked|"
-                                r"mention\w*|why|(?:produc(?:e|ed|es|ing)|prepar\w*|writ\w*|draft\w*) (?:a |the |its |their )?(?:productivity )?"
-                                r"plans?)\b",
-                                re.IGNORECASE)
 # "Which councils cite...?": answered from every council's plan (compare's barrier tally),
 # not from the top passages of each
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
@@ -119,8 +112,6 @@ class EvidenceEngine:
             if hits:
                 break
         retrieval = self._retrieval(question, analysis, filters, hits, expansions)
-        retrieval.unmentioned = [t for t in compound_terms(analysis.topic or question)
-                                 if not any(mentions(h.chunk.text, t) for h in hits)]
         if WHICH_COUNCILS.match(question) and not given.councils and not given.document_ids:
             retrieval.tallied = self.tallied_points(question)
             if retrieval.tallied:  # the passages of councils the per-council search did not reach
@@ -182,22 +173,22 @@ class EvidenceEngine:
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
-        if not (PAPERWORK_QUESTION.search(retrieval.question) or analysis.about_guidance):
+        if not (content.asks_about_paperwork(retrieval.question) or analysis.about_guidance):
             # the Government's request retold answers only a question about the request itself
             scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
         if QUANTITY.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary
             # accommodation. The net cost rose to £38.5m."): it scores as well as that one
-            asked = content_stems(analysis.topic or retrieval.question, ignore)
+            topic_stems = content_stems(analysis.topic or retrieval.question, ignore)
             figures = []
             for i, s in enumerate(scored):
                 if not (states_quantity(s.unit.text) and states_what_is_asked(retrieval.question, s.unit.text)):
                     continue
                 before = scored[i - 1] if i else None
-                if before is not None and follows_on(before.unit, s.unit) and asked & content_stems(before.unit.text):
+                if before is not None and follows_on(before.unit, s.unit) and topic_stems & content_stems(before.unit.text):
                     s = replace(s, lexical=max(s.lexical, before.lexical), score=max(s.score, before.score))
-                elif not asked & content_stems(s.unit.text):
+                elif not topic_stems & content_stems(s.unit.text):
                     continue
                 figures.append(s)
             scored = figures

@@ -36,6 +36,14 @@ PLAN_PAPERWORK = re.compile(
     r"\d\s*(-|to)\s*\d pages|four pages|minister|dluhc|levelling up|wrote|written to|request\w*|expect\w*|"
     r"required|requirement|need(ed|s)? to|delegated authority|considered the report|member oversight|circulated)\b",
     re.IGNORECASE)
+# A question about the plan's own paperwork or the Government's request (or any mention at all):
+# the question-side counterpart of PLAN_PAPERWORK and GOVERNMENT_REQUEST
+PAPERWORK_QUESTION = re.compile(r"\b(approv\w*|submi\w*|publish\w*|recommend\w*|resolv\w*|endorse\w*|deadline|"
+                                r"minutes|meeting|committee|cabinet|councillors?|members?|vote\w*|oversight|author|"
+                                r"wrote|written|template|letter|minister|government|dluhc|mhclg|request\w*|asked|"
+                                r"mention\w*|why|(?:produc(?:e|ed|es|ing)|prepar\w*|writ\w*|draft\w*) (?:a |the |its |their )?(?:productivity )?"
+                                r"plans?)\b",
+                                re.IGNORECASE)
 # The Government's request retold ("the Government announced a new efficiency drive").
 GOVERNMENT_REQUEST = re.compile(
     r"\b(government|minister|secretary of state|dluhc|mhclg)\b[^.;]{0,40}?\b(announced|wrote|asked|asks|requested|set out|"
@@ -63,6 +71,12 @@ def is_paperwork(text: str) -> bool:
     """About the productivity plan's own request, approval or submission."""
     return bool(ABOUT_THE_PLAN.search(text) and PLAN_PAPERWORK.search(text) or PLANS_PURPOSE.search(text)
                 or GOVERNMENT_REQUEST.search(text) or GUIDANCE_VOICE.search(text))
+
+
+def asks_about_paperwork(question: str) -> bool:
+    """A question the Government's request retold may answer: about the request itself, the
+    plan's approval, submission or meeting, or any mention of something."""
+    return bool(PAPERWORK_QUESTION.search(question))
 
 
 def retells_government(unit: Unit) -> bool:

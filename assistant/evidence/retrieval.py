@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.evidence.question import QuestionAnalysis
+from assistant.evidence.question import QuestionAnalysis, compound_terms, mentions
 from assistant.models import KINDS, Filters, SearchHit
 
 NOT_GUIDANCE = [k for k in KINDS if k != "guidance"]
@@ -29,7 +29,12 @@ class Retrieval:
     councils_known: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # the guidance's evidence points for it
     tallied: list = field(default_factory=list)  # every council's point, from compare's barrier tally
-    unmentioned: list[str] = field(default_factory=list)  # compound terms asked about that no passage uses
+
+    @property
+    def unmentioned(self) -> list[str]:
+        """Hyphenated terms the question hinges on ("four-day") that no passage found uses."""
+        return [t for t in compound_terms(self.analysis.topic or self.question)
+                if not any(mentions(h.chunk.text, t) for h in self.hits)]
 
     @property
     def across(self) -> bool:
