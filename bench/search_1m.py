@@ -131,11 +131,11 @@ def bulk_collection(index, url: str, sync_threshold: int) -> None:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from assistant.index.store import COLLECTION
+    from assistant.index.store import COLLECTION, _NoDefaultEmbedding
 
     parsed = urlparse(url)
     client = chromadb.HttpClient(host=parsed.hostname, port=parsed.port, settings=ChromaSettings(anonymized_telemetry=False))
-    client.get_or_create_collection(f"{COLLECTION}_{index.catalog.index_id()}",
+    client.get_or_create_collection(f"{COLLECTION}_{index.catalog.index_id()}", embedding_function=_NoDefaultEmbedding(),
                                     configuration={"hnsw": {"space": "cosine", "sync_threshold": sync_threshold}})
 
 
