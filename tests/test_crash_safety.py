@@ -215,3 +215,21 @@ def test_concurrent_ingests_are_serialised_by_the_lock(cli, corpus, tmp_path):
     assert finished_first
     names = _assert_only_whole_documents(cli, home, {**expected, "late-report.md": 1})
     assert len(names) == FILES + 1
+
+
+def test_a_rerun_that_changes_nothing_still_removes_what_the_crash_left(cli, corpus, tmp_path):
+    """Orphan vectors go even when every file named is already indexed (nothing is written)."""
+    folder, expected = corpus
+    home = tmp_path / "home"
+    process = _ingest_process(home, folder, kill_at="after-vectors", after=2)
+    _, stderr = process.communicate(timeout=240)
+    assert process.returncode == -signal.SIGKILL, stderr
+    committed = _assert_only_whole_documents(cli, home, expected)
+    catalog_ids = {r[0] for r in _catalog_rows(home, "SELECT id FROM chunks")}
+    assert _vector_ids(home) - catalog_ids  # the dying document's vectors
+
+    rerun = cli("ingest", *[folder / name for name in committed], "--council", "Testborough Council", "--json",
+                home=home)
+    assert rerun.code == 0, rerun.stderr
+    assert {r["status"] for r in rerun.json["results"]} == {"unchanged"}
+    assert _vector_ids(home) == catalog_ids

@@ -10,12 +10,14 @@ metadata) is skipped; a changed file replaces its old chunks.
 from __future__ import annotations
 
 import hashlib
+import importlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from assistant.errors import AssistantError, UserError
+from assistant.errors import UserError
 from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.models import Document, DocumentMeta
 
@@ -80,7 +82,6 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
     from assistant.index import open_index
     from assistant.index.embeddings import embedder_name
     from assistant.index.locking import index_lock
-    from assistant.index.vector_cache import prepare_answers
 
     progress = progress or Progress()
     guidance = load_guidance(settings.guidance_path())
@@ -94,18 +95,10 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
             if not index.catalog.documents():
                 # every document will be chunked by this version: after a crash, the rerun skips those done
                 index.catalog.set_meta("chunker", CHUNKER_VERSION)
-            reconcile(index)
             progress.start(len(items))
-            for item in items:
-                progress.file(item.path)
-                try:
-                    results.append(_ingest_one(index, item, guidance, settings, progress))
-                    prepare_answers(index, results[-1], progress)  # the first answer's vectors, now
-                except AssistantError as exc:
-                    if not isinstance(exc, UserError):
-                        raise  # a backend failure stops the run; what is done stays done
-                    results.append(IngestResult(path=str(item.path), status="failed", message=str(exc)))
-                progress.advance()
+            with ThreadPoolExecutor(1, thread_name_prefix="ingest-read") as reader:
+                for result in _ingest_all(index, items, reader, guidance, settings, progress):
+                    results.append(result)
         finally:
             if any(r.status in ("added", "replaced") for r in results):
                 index.rebuild_lexical()
@@ -115,7 +108,55 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
     return results
 
 
-def _ingest_one(index, item: IngestItem, guidance, settings, progress: Progress | None = None) -> IngestResult:
+def _ingest_all(index, items: list[IngestItem], reader: ThreadPoolExecutor, guidance, settings,
+                progress: Progress) -> Iterator[IngestResult]:
+    """Each file is read, chunked and split into sentences on the reader thread while the one
+    before it is embedded (the model runs outside Python's global lock), and chromadb is
+    imported there too (~2 s). The index (catalog, store) is used on this thread only, and
+    writes are made in order."""
+    from assistant.index.vector_cache import prepare_answers
+
+    def read(item):
+        return reader.submit(_read, item, settings, guidance, progress)
+
+    ahead = read(items[0]) if items else None
+    chroma = reader.submit(importlib.import_module, "chromadb")
+    reconciled = False
+
+    def before_writing() -> None:  # vectors an interrupted ingest left go before any new ones
+        nonlocal reconciled
+        if not reconciled:
+            chroma.result()
+            reconcile(index)
+            reconciled = True
+
+    for n, item in enumerate(items):
+        progress.file(item.path)
+        current, ahead = ahead, read(items[n + 1]) if n + 1 < len(items) else None
+        try:
+            result = _ingest_one(index, item, current.result(), before_writing)
+        except UserError as exc:
+            result = IngestResult(path=str(item.path), status="failed", message=str(exc))
+        # a backend failure (not a UserError) stops the run; what is done stays done
+        yield result
+        prepare_answers(index, result, progress)  # the first answer's vectors, now
+        progress.advance()
+    before_writing()
+
+
+@dataclass
+class _Read:
+    """A file loaded, chunked and checked: everything ingest does before it needs the index."""
+    loaded: object
+    meta: DocumentMeta
+    document: Document
+    chunked: object
+    flagged: int
+    warnings: list[str]
+
+
+def _read(item: IngestItem, settings, guidance, progress: Progress | None) -> _Read:
+    from assistant.index.vector_cache import answer_texts
     from assistant.ingest.chunking import chunk_pages
     from assistant.ingest.loaders import load_file
     from assistant.ingest.metadata import resolve_meta
@@ -123,31 +164,36 @@ def _ingest_one(index, item: IngestItem, guidance, settings, progress: Progress 
     ocr_page = getattr(progress, "ocr_page", None)  # progress objects without it just skip OCR steps
     loaded = load_file(item.path, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                        on_ocr_page=(lambda n, done, total: ocr_page(item.path, n, done, total)) if ocr_page else None)
-    source = str(item.path.resolve())
     meta = resolve_meta(item.path, loaded.pages, loaded.title, item.meta, item.given,
                         file_date=loaded.date, file_council=loaded.council)
-    doc_id = document_id(loaded.raw)
-    previous = index.catalog.document_by_source(source)
-    same_content = index.catalog.document(doc_id)
-    if same_content and same_content.source != source and (previous is None or previous.id != doc_id):
-        return IngestResult(path=str(item.path), status="unchanged", document=same_content, chunks=same_content.chunks,
-                            message=f"same content as {same_content.source}, already indexed")
-    document = Document(id=doc_id, source=source, pages=len(loaded.pages),
+    document = Document(id=document_id(loaded.raw), source=str(item.path.resolve()), pages=len(loaded.pages),
                         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         **meta.model_dump())
     chunked = chunk_pages(document, loaded.pages, guidance)
-    chunks = chunked.chunks
     flagged, warnings = _check_chunks(item.path, chunked)
+    answer_texts(chunked.chunks)  # the sentence splits, remembered for prepare_answers
+    return _Read(loaded, meta, document, chunked, flagged, warnings)
+
+
+def _ingest_one(index, item: IngestItem, read: _Read, before_writing: Callable[[], None]) -> IngestResult:
+    loaded, meta, document, chunked = read.loaded, read.meta, read.document, read.chunked
+    previous = index.catalog.document_by_source(document.source)
+    same_content = index.catalog.document(document.id)
+    if same_content and same_content.source != document.source and (previous is None or previous.id != document.id):
+        return IngestResult(path=str(item.path), status="unchanged", document=same_content, chunks=same_content.chunks,
+                            message=f"same content as {same_content.source}, already indexed")
+    chunks = chunked.chunks
     # same bytes can give new chunks: scanned pages skipped last time are OCR'd once Tesseract is installed
-    if previous and previous.id == doc_id and all(getattr(previous, f) == getattr(meta, f) for f in META_FIELDS) \
+    if previous and previous.id == document.id and all(getattr(previous, f) == getattr(meta, f) for f in META_FIELDS) \
             and index.catalog.get_meta("chunker") == CHUNKER_VERSION \
             and index.catalog.chunk_ids(previous.id) == {c.id for c in chunks}:
         return IngestResult(path=str(item.path), status="unchanged", document=previous, chunks=previous.chunks,
-                            coverage=chunked.coverage, flagged=flagged)
+                            coverage=chunked.coverage, flagged=read.flagged)
     if not chunks:
         raise UserError(f"{item.path}: no indexable text after cleaning. Check the file opens and has text.")
     document.chunks = len(chunks)
     vectors = index.base_embedder.embed_documents([c.embedding_text() for c in chunks])
+    before_writing()
     old_ids = index.catalog.chunk_ids(previous.id) if previous else set()
     index.store.upsert(chunks, vectors)
     index.catalog.replace_document(document, chunks, replaces=previous.id if previous else None)
@@ -156,7 +202,7 @@ def _ingest_one(index, item: IngestItem, guidance, settings, progress: Progress 
         index.store.delete(stale)
     return IngestResult(path=str(item.path), status="replaced" if previous else "added", document=document,
                         chunks=len(chunks), message=" ".join(loaded.warnings), coverage=chunked.coverage,
-                        flagged=flagged, warnings=warnings)
+                        flagged=read.flagged, warnings=read.warnings)
 
 
 def _check_chunks(path: Path, chunked) -> tuple[int, list[str]]:
