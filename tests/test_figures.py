@@ -24,6 +24,12 @@ Early evaluation shows that Copilot saves each user about 20 minutes a day.
 
 Our scorecard combines cost per transaction, time to resolve enquiries, staff absence and
 customer satisfaction.
+
+## Waste
+
+From 2026 national reforms require weekly food waste collections from every household. The
+council estimates that new vehicles and caddies will be £0.9m, and the running cost £310,000 a
+year.
 """
 
 
@@ -39,6 +45,8 @@ def plan_home(tmp_path_factory):
     ("How much does temporary accommodation cost Examplebury?", "£3.4m"),
     # time, not money
     ("How much time does Examplebury's Copilot pilot save?", "20 minutes"),
+    # "what will X cost" asks for money too, not for the sentence that names X best
+    ("What will weekly food waste collections cost Examplebury?", "£0.9m"),
 ])
 def test_a_figure_question_is_answered_by_the_sentence_stating_the_figure(plan_home, question, figure):
     answer = ask(plan_home, question)

@@ -23,13 +23,16 @@ from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filt
 from assistant.evidence.scoring import ScoredUnit, content_stems
 from assistant.models import Filters, SearchHit
 
+# "What will X cost (the council)?": cost as the verb (not "cost pressures", "keep costs down")
+COST_VERB = r"\bwhat (?:will|would|does|did|do)\b[^?]*\bcost\b(?! (?:down|pressures?|base)\b)"
 QUANTITY = re.compile(r"\b(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b"
-                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost)s?\b\s*\??\s*$",
-                      re.IGNORECASE)
+                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost)s?\b\s*\??\s*$"
+                      rf"|{COST_VERB}", re.IGNORECASE)
 # "how much ... save / cost / pay / spend" is answered in money, not in minutes or staff
 MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))\b[^?]*\b(?:cost|costs|pay|pays|paid|spend|spends|"
                             r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
-                            r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b", re.IGNORECASE)
+                            r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b"
+                            rf"|{COST_VERB}", re.IGNORECASE)
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")

@@ -47,7 +47,9 @@ PAPERWORK_QUESTION = re.compile(r"\b(approv\w*|submi\w*|publish\w*|recommend\w*|
 # The Government's request retold ("the Government announced a new efficiency drive").
 GOVERNMENT_REQUEST = re.compile(
     r"\b(government|minister|secretary of state|dluhc|mhclg)\b[^.;]{0,40}?\b(announced|wrote|asked|asks|requested|set out|"
-    r"said|says|stated|states|indicated|confirmed|expects|expected|wants|wanted)\b",
+    r"said|says|stated|states|indicated|confirmed|expects|expected|wants|wanted|written|writes|invited)\b"
+    r"|\bthe (?:(?:minister|government|dluhc|mhclg)['’]s )?letter (?:said|says|asked|asks|set out|sets out|requested|"
+    r"explained|stated|states)\b",
     re.IGNORECASE)
 # "...in response to the DLUHC's request", "the ask of DLUHC to create the plan", "The plans
 # needed to detail how the Council had transformed services..."

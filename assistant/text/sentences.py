@@ -32,7 +32,7 @@ class Unit:
     start: int  # offsets in chunk.text
     end: int
     kind: str  # sentence | item
-    lead_in: str = ""  # the line that introduces the list an item belongs to
+    lead_in: str = ""  # the line that introduces the list an item belongs to; a sentence: its paragraph's label
 
     @property
     def text(self) -> str:
@@ -42,10 +42,11 @@ class Unit:
     def context(self) -> str:
         """What a reader needs to understand the unit: a list item's lead-in, or failing
         that its section heading. Sentences stand alone (a heading such as "Productivity
-        Plans" would make every sentence under it look relevant)."""
+        Plans" would make every sentence under it look relevant), but for their paragraph's
+        own label ("SEND.")."""
         if self.kind == "item":
             return self.lead_in or self.chunk.section.split(" › ")[0]
-        return ""
+        return self.lead_in
 
     def with_context(self) -> str:
         return f"{self.context}: {self.text}" if self.context else self.text
@@ -214,6 +215,23 @@ def _inherited_lead_in(chunk: Chunk) -> str:
     return chunk.section.split(" › ", 1)[1] if " › " in chunk.section else ""
 
 
+LABEL_END = re.compile(r"[.:]$")
+
+
+def paragraph_label(text: str, spans) -> str:
+    """The few words opening a paragraph that name its subject ("SEND. The number of
+    children..."), which its sentences are read with: too short to quote, the label would
+    otherwise be lost, and the paragraph's sentences with it ("our high needs deficit..."
+    is about SEND only under the label)."""
+    if len(spans) < 2:
+        return ""
+    first = text[spans[0][0]:spans[0][1]].strip(EMPHASIS_EDGE)
+    words = re.findall(r"\w+", first)
+    if not words or len(words) >= MIN_WORDS or not LABEL_END.search(first) or not first[:1].isupper():
+        return ""
+    return first[:-1].strip(EMPHASIS_EDGE)
+
+
 def split_units(chunk: Chunk) -> list[Unit]:
     units: list[Unit] = []
     text = chunk.text
@@ -229,8 +247,9 @@ def split_units(chunk: Chunk) -> list[Unit]:
                 spans = sentence_spans(text[start:block.end], start)
             units.extend(Unit(chunk, s, e, "item", lead_in) for s, e in spans)
             continue
-        for s, e in sentence_spans(text[block.start:block.end], block.start):
-            units.append(Unit(chunk, s, e, "sentence"))
+        spans = sentence_spans(text[block.start:block.end], block.start)
+        label = paragraph_label(text, spans)
+        units.extend(Unit(chunk, s, e, "sentence", label) for s, e in spans)
     _SPANS.flush()  # this chunk's new spans in one transaction (nothing to do when all were known)
     units = [_without_emphasis(u) for u in units]
     # a sentence of a few words is a form field ("Portfolio Holder Consulted Yes"), not a claim
