@@ -8,20 +8,24 @@ became incremental.
 ``--queries-at N``: keyword queries only, on a lexical index of N chunks (SYNTHETIC: the
 layout and texts of bench/search_1m.py, i.e. 400 councils' documents of real plan sentences
 with generated council names, written by lexical.add_chunks ~5,000 chunks a transaction into
-a bare SQLite file with no catalog rows; ~15 min for 1M on 2 cores, reused with ``--keep``).
-It times LexicalReader.query (top 40, as hybrid search asks) for bench/run.py's questions:
-full BM25 over every posting without and with the memory map (lexical_search.MMAP_BYTES), then
-with the "common terms" split (lexical_search.COMMON), and compares the split's top 40 with full
-BM25's (tests/test_lexical_common_terms.py checks that they agree on every chunk holding a
-rare stem). All three score long lists from the (count, length) table.
+a bare SQLite file with no catalog rows; ~15 min for 1M on 2 cores, reused with ``--keep``,
+rebuilt when it was written in another lexical format, lexical.VERSION). It times
+LexicalReader.query (top 40, as hybrid search asks: the MaxScore top k of lexical_topk.py)
+for bench/run.py's questions, without a filter, with a council, a council and a theme, and a
+kind of document (a sixth of the chunks: too many to list, so the top-k search is asked for
+more rows), against full BM25 (every posting of the question's stems scored, then the best
+that pass), and checks that both give the same top 40 (chunk ids, scores and order).
 
-Before: BM25 (bm25s) rebuilt from every chunk after each ingest, saved beside the catalog,
-and loaded by every new process. After: postings kept in the catalog (SQLite), written per
-document in the catalog's transaction (assistant/index/lexical.py). The corpus is
-bench/synthetic.py's (50-chunk documents of shuffled sentences from the shipped plans);
-no vectors are involved. Figures depend on the machine: it is printed first, with its load.
-Each time is given as wall time and as this process's CPU time: on a shared machine the
-CPU time is the steadier figure.
+Without ``--queries-at``: adding one document and querying at 10k and 100k chunks, before and
+after the index became incremental. Before: BM25 (bm25s) rebuilt from every chunk after each
+ingest, saved beside the catalog, and loaded by every new process. After: postings kept in
+the catalog (SQLite), written per document in the catalog's transaction
+(assistant/index/lexical.py). The corpus is bench/synthetic.py's (50-chunk documents of
+shuffled sentences from the shipped plans); no vectors are involved.
+
+Figures depend on the machine: it is printed first, with its load. Each time is given as
+wall time and as this process's CPU time: on a shared machine the CPU time is the steadier
+figure.
 """
 
 from __future__ import annotations
@@ -166,6 +170,7 @@ def build_scaled(path: Path, total: int) -> float:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
     db.executescript(lexical.SCHEMA)
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('lexical', ?)", (lexical.VERSION,))
     texts = synthetic.passages(DISTINCT_TEXTS)
     clock, batch, done = Clock(), [], 0
 
@@ -189,76 +194,96 @@ def build_scaled(path: Path, total: int) -> float:
     return clock.stop()[0]
 
 
-def queries_at(total: int, keep: Path | None, rounds: int) -> None:
-    """Keyword query p50/p95 at ``total`` chunks: the common-terms split and full BM25."""
+def written_format(path: Path) -> str:
+    """The lexical format (lexical.VERSION) an index file was written in ("1" before it was recorded)."""
     import sqlite3
 
-    from assistant.index import lexical, lexical_search
+    db = sqlite3.connect(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='lexical'").fetchone()
+    except sqlite3.OperationalError:  # not an index this bench wrote
+        row = None
+    finally:
+        db.close()
+    return row[0] if row else "1"
+
+
+def full_query(reader, text: str, k: int, filters):
+    """Full BM25: every posting of the question's stems scored, then the k best that pass."""
+    import numpy as np
+
+    from assistant.index.lexical import filter_sql, tokenize
+    from assistant.index.lexical_search import NARROW
+
+    with reader._snapshot():
+        among = None
+        if not filters.is_empty() and reader.allowed_count(filters) <= NARROW:
+            where, params = filter_sql(filters)
+            among = np.array([r[0] for r in reader.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)])
+        rows, values = reader.scores(tokenize([text])[0], among)
+        return reader._passing_best(rows, values, k, filters)
+
+
+def queries_at(total: int, keep: Path | None, rounds: int) -> None:
+    """Keyword query p50/p95 at ``total`` chunks: the MaxScore top k and full BM25."""
+    import sqlite3
+
+    from assistant.index import lexical
     from assistant.index.lexical_search import LexicalReader
+    from assistant.models import Filters
     from bench.run import queries
 
     folder = None
     if keep is None:
         folder = tempfile.TemporaryDirectory()
         keep = Path(folder.name) / "lexical.sqlite"
+    if keep.exists() and written_format(keep) != lexical.VERSION:
+        print(f"{keep} holds a lexical index in format {written_format(keep)}; this version writes format "
+              f"{lexical.VERSION}: building it again.")
+        for stale in (keep, Path(f"{keep}-wal"), Path(f"{keep}-shm")):
+            stale.unlink(missing_ok=True)
     if not keep.exists():
         print(f"Building a synthetic lexical index of {total:,} chunks at {keep} ...")
         print(f"  built in {build_scaled(keep, total):.0f} s")
-    cut, mapped = lexical_search.COMMON, lexical_search.MMAP_BYTES
-    lexical_search.MMAP_BYTES = 0
     reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
     n = reader.chunk_count()
     asked = queries()
-    council = reader.db.execute("SELECT council FROM lexical_rows WHERE row=1").fetchone()[0]
-    from assistant.models import Filters
-    filters = Filters(councils=[council], themes=[4])
+    council, kind = reader.db.execute("SELECT council, kind FROM lexical_rows WHERE row=1").fetchone()
+    cases = {"no filter": Filters(), "council": Filters(councils=[council]),
+             "council + theme": Filters(councils=[council], themes=[4]), "kind": Filters(kinds=[kind])}
     print(f"\nKeyword queries at {n:,} chunks (synthetic), {len(asked)} questions x {rounds}, top 40; "
-          f"common: df/N > {cut}")
+          f"the kind filter keeps {reader.allowed_count(cases['kind']):,} chunks")
     common = reader.document_frequencies({t for q in asked for t in lexical.tokenize([q])[0]})
     share = sorted(((df / n, t) for t, df in common.items()), reverse=True)
-    print(f"  stems of the questions held by > {cut:.0%} of chunks: "
-          + ", ".join(f"{t} {s:.0%}" for s, t in share if s > cut))
-    all_common = []  # questions with no rare stem: scored in full BM25 even with the split
+    print("  stems of the questions held by > 5% of chunks: " + ", ".join(f"{t} {s:.0%}" for s, t in share if s > 0.05))
+    all_common = []  # questions whose stems are all held by > 5% of the chunks: the slowest to score
     for q in asked:
         df = reader.document_frequencies(lexical.tokenize([q])[0])
-        all_common.append(bool(df) and all(d > cut * n for d in df.values()))
-    print(f"  questions whose stems are all common: {sum(all_common)} of {len(asked)}")
+        all_common.append(bool(df) and all(d > 0.05 * n for d in df.values()))
+    print(f"  questions whose stems are all held by > 5% of chunks: {sum(all_common)} of {len(asked)}")
+    reader.query(asked[0], 40)  # warm: page cache
+    times: dict = {}
+    tops: dict = {}
+    for _ in range(rounds):  # the two methods in turn, question by question: the same load for both
+        for q in asked:
+            for method, run in (("full BM25", lambda q, f: full_query(reader, q, 40, f)),
+                                ("top k (MaxScore)", lambda q, f: reader.query(q, 40, f))):
+                for case, filters in cases.items():
+                    clock = Clock()
+                    found = run(q, filters)
+                    times.setdefault((method, case), []).append(clock.stop())
+                    tops.setdefault((method, case), []).append(found)
     reader.db.close()
-    results, timed = {}, {}
-    for label, common_cut, mmap in (("full BM25, no mmap", 2.0, 0), ("full BM25, mmap", 2.0, mapped),
-                                    ("common terms + mmap", cut, mapped)):
-        lexical_search.COMMON, lexical_search.MMAP_BYTES = common_cut, mmap
-        reader = LexicalReader(sqlite3.connect(keep, isolation_level=None))
-        reader.query(asked[0], 40)  # warm: page cache
-        times, filtered, tops = [], [], []
-        for _ in range(rounds):
-            for q in asked:
-                clock = Clock()
-                tops.append(reader.query(q, 40))
-                times.append(clock.stop())
-                clock = Clock()
-                reader.query(q, 40, filters)
-                filtered.append(clock.stop())
-        reader.db.close()
-        results[label], timed[label] = tops, times
-        print(f"  {label:27} query (top 40)                 {ms(times)}")
-        print(f"  {'':27} query, council + theme filter  {ms(filtered)}")
-    lexical_search.COMMON, lexical_search.MMAP_BYTES = cut, mapped
     flags = all_common * rounds
-
-    def overlap(a_tops, b_tops, which) -> str:
-        pairs = [(a, b) for a, b, f in zip(a_tops, b_tops, flags) if which(f)]
-        if not pairs:
-            return "no such query"
+    for method in ("full BM25", "top k (MaxScore)"):
+        for case in cases:
+            print(f"  {method:17} {case:16} {ms(times[method, case])}")
+        own = [t for t, f in zip(times[method, "no filter"], flags) if f]
+        print(f"  {method:17} {'all-common only':16} {ms(own)}")
+    for case in cases:
+        pairs = list(zip(tops["full BM25", case], tops["top k (MaxScore)", case]))
         same = sum(a == b for a, b in pairs)
-        shared = statistics.mean(len({c for c, _ in a} & {c for c, _ in b}) / max(len(a), 1) for a, b in pairs)
-        return f"identical {same} of {len(pairs)}; chunks in both top 40s {shared:.0%} on average"
-
-    full, _, split = results.values()
-    print(f"  common terms vs full BM25, all queries: {overlap(full, split, lambda f: True)}")
-    own = [t for t, f in zip(timed["common terms + mmap"], flags) if f]
-    if own:
-        print(f"  {'common terms + mmap':27} all-common queries only       {ms(own)}")
+        print(f"  top 40 identical to full BM25's (ids, scores, order), {case}: {same} of {len(pairs)}")
     print(f"  machine load now {os.getloadavg()[0]:.1f}")
 
 

@@ -191,3 +191,50 @@ def test_a_change_in_how_text_is_stemmed_rebuilds_before_the_next_write(catalog)
     scores = retriever.get_scores(tokenize([QUERIES[0]])[0])
     top = np.argsort(-scores, kind="stable")[:10]
     _assert_same_ranking(LexicalReader(catalog.db).query(QUERIES[0], 10), [(indexed[i].id, float(scores[i])) for i in top])
+
+
+def _format_1(blob: bytes) -> bytes:
+    """A posting list as lexical format 1 wrote it: rows, lengths and counts, 10 bytes a posting."""
+    from assistant.index.posting_lists import unpack
+
+    return b"".join(a.tobytes() for a in unpack(blob))
+
+
+def test_an_index_in_the_previous_lexical_format_is_rebuilt_on_open(cli, seeded_copy):
+    """Format 2 added a header to each posting list (its largest count and smallest length,
+    the bounds the top-k search prunes with) and a block directory, and sorted its rows: an
+    index written in format 1 is rebuilt, saying so, the first time this version opens it."""
+    import sqlite3
+
+    first = cli("search", "agency staff spend", "--json", home=seeded_copy)
+    assert first.code == 0, first.stderr
+    db = sqlite3.connect(seeded_copy / "index" / "catalog.sqlite")
+    with db:  # as format 1 left it: rows, lengths and counts only, and its version in meta
+        db.executemany("UPDATE lexical_postings SET data=? WHERE rowid=?",
+                       [(_format_1(data), rowid) for rowid, data in
+                        db.execute("SELECT rowid, data FROM lexical_postings").fetchall()])
+        db.execute("UPDATE meta SET value='1' WHERE key='lexical'")
+    db.close()
+    upgraded = cli("search", "agency staff spend", "--json", home=seeded_copy)
+    assert upgraded.code == 0, upgraded.stderr
+    assert "Building the lexical index of" in upgraded.stderr
+    assert [(h["id"], h["lexical_rank"]) for h in upgraded.json["hits"]] == \
+        [(h["id"], h["lexical_rank"]) for h in first.json["hits"]]
+    again = cli("search", "agency staff spend", "--json", home=seeded_copy)
+    assert again.code == 0 and "Building" not in again.stderr
+
+
+def test_a_posting_list_in_another_format_is_an_error_not_a_wrong_answer(catalog):
+    """Should another version rewrite the lists after this one checked the format, a query
+    stops with a message instead of reading the bytes the wrong way."""
+    from assistant.errors import UserError
+
+    for n in range(5):
+        catalog.replace_document(*_document(n))
+    with catalog.db:
+        catalog.db.executemany("UPDATE lexical_postings SET data=? WHERE rowid=?",
+                               [(_format_1(data), rowid) for rowid, data in
+                                catalog.db.execute("SELECT rowid, data FROM lexical_postings").fetchall()])
+    with pytest.raises(UserError, match="another version"):
+        LexicalReader(catalog.db).query(QUERIES[0], 10)
+    assert not catalog.db.in_transaction

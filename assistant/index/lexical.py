@@ -10,11 +10,14 @@ a BM25 index built from scratch (bm25s's "lucene" variant, k1 1.5, b 0.75: the i
 replaces). Segments of similar size are merged four at a time (log-structured), so a stem
 has a few postings blobs, not one per document; merging also drops removed chunks.
 
-Queries (BM25, IDF, filters) are in lexical_search.py.
+Queries (BM25, IDF, filters) are in lexical_search.py; the exact top k without scoring
+every posting (MaxScore) in lexical_topk.py.
 
 Tables: lexical_rows (one per chunk: its row number in the postings, its filter
 attributes and length), lexical_terms (stem -> document frequency), lexical_segments,
-lexical_postings ((stem, segment) -> rows, lengths and term counts as packed arrays).
+lexical_postings ((stem, segment) -> a posting list: rows ascending, their lengths and term
+counts as packed arrays, after the list's largest count and smallest length, which bound
+the stem's BM25 part in it: posting_lists.py).
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ import sqlite3
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from assistant.index.posting_lists import HEADER, pack, unpack
 from assistant.models import Chunk, Filters
 
-VERSION = "1"  # bump when the tokenizer or the layout changes: the tables are rebuilt from the catalog
+VERSION = "2"  # bump when the tokenizer or the layout changes: the tables are rebuilt from the catalog
+# 2: posting lists sorted by row, after a header with their largest count and smallest length
 K1, B = 1.5, 0.75  # bm25s's defaults, which the previous (whole-rebuild) index used
 FANOUT = 4  # segments of one size class merged at once; a stem has <= ~3 postings per size class
 SCHEMA = """
@@ -89,22 +94,6 @@ def fingerprint() -> str:
 
 def theme_bits(themes) -> int:
     return sum(1 << t for t in set(themes))
-
-
-# --- postings blobs: rows (int32), chunk lengths (int32), term counts (uint16) -----------
-def _pack(rows, lengths, tf) -> bytes:
-    import numpy as np
-
-    return rows.astype(np.int32).tobytes() + lengths.astype(np.int32).tobytes() + \
-        np.minimum(tf, 65535).astype(np.uint16).tobytes()
-
-
-def _unpack(data: bytes) -> tuple:
-    import numpy as np
-
-    n = len(data) // 10
-    return (np.frombuffer(data, np.int32, n, 0), np.frombuffer(data, np.int32, n, 4 * n),
-            np.frombuffer(data, np.uint16, n, 8 * n))
 
 
 # --- filters on lexical_rows --------------------------------------------------------------
@@ -176,14 +165,17 @@ def add_chunks(db: sqlite3.Connection, chunks: list[Chunk], token_lists: list[li
         counts += tf.values()
         rows += [row] * len(tf)
         lengths += [len(tokens)] * len(tf)
-    if terms:  # grouped by stem: one blob per stem
+    if terms:  # grouped by stem: one blob per stem, rows ascending (a stable sort of rows in order)
         order = sorted(range(len(terms)), key=terms.__getitem__)
-        rows_a, lengths_a, counts_a = (np.array(a, dtype=np.int64)[order] for a in (rows, lengths, counts))
+        rows_a, lengths_a = (np.array(a, dtype=np.int32)[order] for a in (rows, lengths))
+        counts_a = np.minimum(np.array(counts, dtype=np.int64)[order], 65535).astype(np.uint16)
         sorted_terms = [terms[i] for i in order]
-        starts = [i for i in range(len(order)) if i == 0 or sorted_terms[i] != sorted_terms[i - 1]] + [len(order)]
+        starts = [i for i in range(len(order)) if i == 0 or sorted_terms[i] != sorted_terms[i - 1]]
+        most = np.maximum.reduceat(counts_a, starts).tolist()  # each list's bounds, in one pass
+        least = np.minimum.reduceat(lengths_a, starts).tolist()
         db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)",
-                       [(sorted_terms[a], segment, _pack(rows_a[a:b], lengths_a[a:b], counts_a[a:b]))
-                        for a, b in zip(starts, starts[1:])])
+                       [(sorted_terms[a], segment, pack(rows_a[a:b], lengths_a[a:b], counts_a[a:b], (m, ln)))
+                        for a, b, m, ln in zip(starts, starts[1:] + [len(order)], most, least)])
     _change_df(db, token_lists, +1)
     compact(db)
 
@@ -246,12 +238,19 @@ def merge(db: sqlite3.Connection, segments: list[int]) -> int | None:
             if len(parts) == 1 and not dead:
                 merged.append((term, target, parts[0]))
                 continue
-            rows, lengths, tf = (np.concatenate(a) for a in zip(*(_unpack(p) for p in parts)))
+            lists = sorted(((unpack(p), HEADER.unpack_from(p)) for p in parts if len(p) > HEADER.size),
+                           key=lambda listed: int(listed[0][0][0]))
+            rows, lengths, tf = (np.concatenate(a) for a in zip(*(arrays for arrays, _ in lists)))
+            # the lists' bounds hold for their union; rows ascending if no list starts before the last ends
+            bounds = (max(b[0] for _, b in lists), min(b[1] for _, b in lists))
+            if any(a[0][-1] >= b[0][0] for (a, _), (b, _) in zip(lists, lists[1:])):
+                bounds = None  # (sorted by pack)
             if dead:  # rows above every live one are dead too
                 keep = alive[np.minimum(rows, len(alive) - 1)] & (rows < len(alive))
-                rows, lengths, tf = rows[keep], lengths[keep], tf[keep]
+                if not keep.all():
+                    rows, lengths, tf, bounds = rows[keep], lengths[keep], tf[keep], None  # (tighter bounds)
             if len(rows):
-                merged.append((term, target, _pack(rows, lengths, tf)))
+                merged.append((term, target, pack(rows, lengths, tf, bounds)))
         db.executemany("INSERT INTO lexical_postings(term, segment, data) VALUES (?, ?, ?)", merged)
         db.execute(f"UPDATE lexical_rows SET segment=? WHERE segment IN ({marks})", [target, *segments])
     db.execute(f"DELETE FROM lexical_postings WHERE segment IN ({marks})", segments)

@@ -1,31 +1,42 @@
 """Lexical search: BM25 queries, IDF weights and filter look-ups over the keyword index that
-lexical.py keeps in the catalog's SQLite file."""
+lexical.py keeps in the catalog's SQLite file. A query's k best chunks come from
+lexical_topk.py (MaxScore: full BM25's top k, without scoring every posting); the chunks of
+a narrow filter (a council, a document), and the few postings of a question on a small
+index, are scored in full."""
 
 from __future__ import annotations
 
 import json
 import math
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 
-from assistant.index.lexical import B, K1, _meta_int, _unpack, filter_sql, tokenize
+from assistant.index.lexical import _meta_int, filter_sql, tokenize
+from assistant.index.lexical_topk import StemLists, contribution, exact_scores, top_rows
+from assistant.index.posting_lists import PostingList, StaleFormat, joined
 from assistant.models import Filters
 
 NARROW = 20000  # a filter keeping at most this many chunks is applied by listing them (indexed)
 LARGE = 200_000  # postings a query reads from which a narrow filter's rows are picked out before scoring
-# "Common terms" (as Lucene's CommonTermsQuery): a query stem held by more than this share of
-# the chunks is common. Only chunks holding a rare stem of the query are scored (with every
-# stem of the query, so their order is exactly BM25's); the common stems' postings are read
-# just to look those chunks up. Calibrated on bench/lexical.py --queries-at 1000000 (synthetic
-# 1M chunks, bench/run.py's 48 questions, 2 cores, Nov 2026): their stems are in 1% to 100%
-# of the chunks, with no gap; cut-offs of 2% / 5% / 10% gave keyword query p50 30 / 25 / 30 ms
-# and p95 82 / 71-76 / 78 ms. With 5%, `assistant eval` (shipped corpus) was unchanged.
-COMMON = 0.05
-# Memory-mapped reads on the connection a LexicalReader queries: a question's common stems
-# have posting lists of tens of MB at 1M chunks, which SQLite's pager copies page by page
-# (35 ms for 64 MB on 2 cores, bench/lexical.py --queries-at 1000000) and a mapping reads
-# in 14 ms. The mapped pages count in the process's RSS while the OS keeps them.
+# A question whose stems have fewer postings than this is scored in full rather than by the
+# top-k search (exact either way): bench/lexical.py --queries-at 100000 and the shipped
+# corpus's index, questions by postings read, full / top k: < 20k 0.38 / 1.30 ms, 20-50k
+# 0.89 / 1.54 ms, 50-100k 1.32 / 2.23 ms, 100-200k 2.22 / 2.39 ms, 200-500k 3.42 / 2.51 ms.
+FULL = 150_000
+# Memory-mapped reads on the connection a LexicalReader queries: a question's posting lists
+# are tens of MB at 1M chunks; read as blobs (incremental blob I/O, 10x faster than SELECT)
+# through a mapping they took 20 ms a question on average, through SQLite's pager 28 ms
+# (bench/lexical.py's 48 questions at 1M chunks, reads alone, 2 cores shared). The mapped
+# pages count in the process's RSS while the OS keeps them.
 MMAP_BYTES = 1 << 31
+# The top-k search is asked for more than k rows when some rows will not count: removed
+# chunks (their postings stay until their segment is merged) and, with a filter, the chunks
+# it leaves out: k more for each share of the rows left out, times SPARE. Should fewer than
+# k of them pass, it is asked again for 4 times as many (the result is exact either way).
+# bench/lexical.py's 48 questions at 1M chunks with a kind of document (a sixth of the rows)
+# and with a kind and a theme: 1.0 asked 110 times for 96 queries, 1.5 and 2.0 once each.
+SPARE = 1.5
 
 
 class LexicalReader:
@@ -57,100 +68,85 @@ class LexicalReader:
     def has_all(self, stems: list[str]) -> bool:
         return len(self.document_frequencies(stems)) == len(set(stems))
 
-    def scores(self, tokens: list[str], among=None, common_terms: bool = True) -> tuple:
-        """(row numbers, their BM25 scores) of the rows any of the tokens occur in;
-        ``among`` (row numbers): of these rows only (a narrow filter's).
+    @contextmanager
+    def _snapshot(self):
+        """One read transaction for a query's several reads (the caller's, if it has one):
+        the posting lists it opens by rowid are those of the statistics it read."""
+        owner = not self.db.in_transaction
+        if owner:
+            self.db.execute("BEGIN")
+        try:
+            yield
+        except StaleFormat as exc:
+            from assistant.errors import UserError
 
-        ``common_terms`` (without ``among``): when the tokens include both rare and common
-        stems (COMMON), only the rows holding a rare one, scored with every token: the
-        same scores as full BM25 for those rows, without scoring the hundreds of thousands
-        of rows that hold only common words. All common, or all rare: full BM25."""
-        return self._score(tokens, among, common_terms)[:2]
+            raise UserError(f"the keyword index was written by another version of Plan Assistant ({exc}). Run "
+                            "the command again: the index is rebuilt when it is opened.") from exc
+        finally:
+            if owner and self.db.in_transaction:
+                self.db.execute("COMMIT")
 
-    def _score(self, tokens: list[str], among=None, common_terms: bool = True) -> tuple:
-        """scores(), and whether only the rows holding a rare stem were scored."""
+    def _stems(self, tokens: list[str]) -> tuple[list[StemLists], float]:
+        """The question's stems that some chunk holds, by stem, with their weights (IDF x
+        times in the question, as bm25s counts a repeated word) and posting lists; and the
+        mean chunk length."""
+        n, total = self.chunk_count(), _meta_int(self.db, "lexical_tokens")
+        weight = Counter(tokens)
+        df = self.document_frequencies(weight)
+        if not n or not df:
+            return [], 0.0
+        lists: dict[str, list[PostingList]] = defaultdict(list)
+        found = self.db.execute("SELECT rowid, term FROM lexical_postings WHERE term IN "
+                                "(SELECT value FROM json_each(?)) ORDER BY term, segment",
+                                (json.dumps(list(df)),)).fetchall()
+        for rowid, term in found:  # incremental blob I/O: ~10x faster than the same blob SELECTed
+            with self.db.blobopen("lexical_postings", "data", rowid, readonly=True) as blob:
+                lists[term].append(PostingList.of(blob.read()))
+        stems = []
+        for term in sorted(lists):
+            stems.append(StemLists(term, weight[term] * math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)),
+                                   joined(lists[term]), max(listed.most_tf for listed in lists[term]),
+                                   min(listed.least_length for listed in lists[term])))
+        return stems, total / n
+
+    def scores(self, tokens: list[str], among=None) -> tuple:
+        """(row numbers, their BM25 scores) of every row any of the tokens occur in, scored
+        in full; ``among`` (row numbers): of these rows only (a narrow filter's)."""
+        with self._snapshot():
+            stems, mean_length = self._stems(tokens)
+            return self._full(stems, mean_length, among)
+
+    def _full(self, stems: list[StemLists], mean_length: float, among=None) -> tuple:
+        """Full BM25: (row numbers, scores) of every row holding a stem, or of the ``among``
+        rows only; each stem's parts summed in stem order."""
         import numpy as np
 
-        n, total = self.chunk_count(), _meta_int(self.db, "lexical_tokens")
-        weight = Counter(tokens)  # a word twice in the query counts twice, as in bm25s
-        df = self.document_frequencies(weight)
         none = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        if not n or not df:
-            return (*none, False)
-        mean_length = total / n
-        common = {t for t in df if df[t] > COMMON * n}
-        split = common_terms and among is None and 0 < len(common) < len(df)
-        postings = self._postings([t for t in df if t not in common] if split else list(df))
+        postings = [(stem, listed.arrays()) for stem in stems for listed in stem.lists if listed.count]
         if not postings:
-            return (*none, False)
-        if split:  # the rows holding a rare stem; then the common stems' postings of those rows only
-            wanted = np.zeros(max(int(rows.max()) for _, _, (rows, _, _) in postings if len(rows)) + 2, dtype=bool)
-            for _, _, (rows, _, _) in postings:  # (a mask, not np.unique: 15 ms for 200k rows)
-                wanted[rows] = True
-            candidates = np.flatnonzero(wanted)  # the last slot (False) stands for every row above
-            for term, segment, (rows, lengths, tf) in self._postings(sorted(common)):
-                keep = wanted[np.minimum(rows, len(wanted) - 1)]
-                if keep.any():
-                    postings.append((term, segment, (rows[keep], lengths[keep], tf[keep])))
-            postings.sort(key=lambda p: p[:2])  # the order of full BM25's sums: the same float sums
-        bound = {t: weight[t] * math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in df}  # idf x query count
-
-        def contribution(term, tf, lengths):  # the term's BM25 part (< its bound: tf / (tf + ...) < 1)
-            if len(tf) >= 100_000:  # a long list: look each (count, length) pair up in a table made
-                most_tf, longest = int(tf.max()), int(lengths.max())  # with the same operations: the
-                if (most_tf + 1) * (longest + 1) * 4 <= len(tf):  # same floats, ~1/4 less time at 1M
-                    table = formula(term, np.arange(most_tf + 1, dtype=np.float32)[:, None],
-                                    np.arange(longest + 1, dtype=np.int32)[None, :])
-                    return table.ravel().take(tf * np.int32(longest + 1) + lengths)
-            return formula(term, tf.astype(np.float32), lengths)
-
-        def formula(term, tf, lengths):
-            return bound[term] * tf / (tf + (K1 * (1 - B)) + (K1 * B / mean_length) * lengths)
-
-        if among is not None and sum(len(rows) for _, _, (rows, _, _) in postings) >= LARGE:
-            size = max(int(rows.max()) for _, _, (rows, _, _) in postings if len(rows)) + 1
-            return (*self._among(postings, contribution, np.asarray(among, dtype=np.int64), size), split)
+            return none
+        if among is not None and sum(len(rows) for _, (rows, _, _) in postings) >= LARGE:
+            # a narrow filter's rows looked up in each list (binary search), and only those scored
+            rows = np.unique(np.asarray(among, dtype=np.int64))
+            scores = exact_scores(stems, rows, mean_length)
+            return rows[scores > 0], scores[scores > 0]
         rows_parts, score_parts = [], []
-        for term, _, (rows, lengths, tf) in postings:
+        for stem, (rows, lengths, tf) in postings:  # by stem: the order full BM25 sums the parts in
             rows_parts.append(rows)
-            score_parts.append(contribution(term, tf, lengths))
+            score_parts.append(contribution(stem.weight, tf, lengths, mean_length))
         rows, contributions = np.concatenate(rows_parts), np.concatenate(score_parts)
         if among is not None:
             keep = np.isin(rows, among)
             rows, contributions = rows[keep], contributions[keep]
             if not len(rows):
-                return (*none, False)
+                return none
         if int(rows.max()) < 8 * len(rows) + 4096:  # summed in an array indexed by row number: fastest
             summed = np.bincount(rows, weights=contributions)
-            found = candidates if split else np.flatnonzero(summed)
-            return found, summed[found], split
+            found = np.flatnonzero(summed > 0)  # every part is > 0
+            return found, summed[found]
         # row numbers only grow (replaced documents get new ones): when they are sparse, sum by row
         found, where = np.unique(rows, return_inverse=True)
-        return found, np.bincount(where, weights=contributions), split
-
-    def _postings(self, terms: list[str]) -> list[tuple]:
-        """(stem, segment, (rows, lengths, term counts)) of these stems, by stem and segment."""
-        if not terms:
-            return []
-        found = self.db.execute("SELECT term, segment, data FROM lexical_postings "
-                                "WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(terms),))
-        return sorted((term, segment, _unpack(data)) for term, segment, data in found)
-
-    @staticmethod
-    def _among(postings, contribution, among, size) -> tuple:
-        """Scores of the ``among`` rows only: each posting list is masked, and only the
-        postings of those rows are scored (a council's 2,500 chunks of a million)."""
-        import numpy as np
-
-        wanted = np.zeros(size, dtype=bool)
-        wanted[among[among < size]] = True
-        summed = np.zeros(size)
-        for term, _, (rows, lengths, tf) in postings:
-            keep = wanted[rows]
-            if keep.any():
-                summed[rows[keep]] += contribution(term, tf[keep], lengths[keep])  # a row is once in a term's lists
-        found = np.flatnonzero(summed)
-        return found, summed[found]
+        return found, np.bincount(where, weights=contributions)
 
     def allowed_count(self, filters: Filters) -> int:
         where, params = filter_sql(filters)
@@ -174,27 +170,36 @@ class LexicalReader:
         return dict(found.fetchall())
 
     def query(self, text: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first; only chunks that contain a word of the text."""
+        """(chunk id, BM25 score), best first; only chunks that contain a word of the text.
+        The same chunks, scores and order as scoring every chunk (ties: the earlier indexed
+        first)."""
         import numpy as np
 
         filters = filters or Filters()
         tokens = tokenize([text])[0] if k > 0 else []
         if not tokens:
             return []
-        among = None
-        if not filters.is_empty() and self.allowed_count(filters) <= NARROW:
-            where, params = filter_sql(filters)
-            among = np.array([r[0] for r in self.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)],
-                             dtype=np.int64)
-        candidates, values, split = self._score(tokens, among)
-        found = self._passing_best(candidates, values, k, filters)
-        if split and len(found) < k:
-            # Fewer chunks hold a rare word of the question than were asked for: the rest
-            # are those holding only its common words, after them, in full BM25's order.
-            rows, scores, _ = self._score(tokens, among, common_terms=False)
-            others = ~np.isin(rows, candidates)
-            found += self._passing_best(rows[others], scores[others], k - len(found), filters)
-        return found
+        with self._snapshot():
+            stems, mean_length = self._stems(tokens)
+            if not stems:
+                return []
+            n = self.chunk_count()
+            allowed = n if filters.is_empty() else self.allowed_count(filters)
+            if not filters.is_empty() and allowed <= NARROW:  # a council's or a document's chunks: scored in full
+                where, params = filter_sql(filters)
+                among = np.array([r[0] for r in self.db.execute(f"SELECT row FROM lexical_rows WHERE {where}", params)],
+                                 dtype=np.int64)
+                return self._passing_best(*self._full(stems, mean_length, among), k, filters)
+            if sum(listed.count for stem in stems for listed in stem.lists) < FULL:
+                return self._passing_best(*self._full(stems, mean_length), k, filters)
+            dead = self.db.execute("SELECT COALESCE(SUM(dead), 0) FROM lexical_segments").fetchone()[0]
+            want = k + math.ceil(k * ((n + dead) / max(allowed, 1) - 1) * SPARE)
+            while True:
+                rows, values, pruned = top_rows(stems, mean_length, want)
+                found = self._passing_best(rows, values, k, filters)
+                if len(found) >= k or not pruned:  # else more rows of the best were removed or filtered out
+                    return found
+                want *= 4
 
     def _passing_best(self, candidates, values, k: int, filters: Filters) -> list[tuple[str, float]]:
         """The k best of these scored rows that are live and pass the filters, best first."""
@@ -204,8 +209,12 @@ class LexicalReader:
             return []
 
         def best(m: int):  # positions of the m best candidates, best first; ties: the earlier indexed first
-            top = np.argpartition(-values, m - 1)[:m] if m < len(candidates) else np.arange(len(candidates))
-            return top[np.lexsort((candidates[top], -values[top]))]
+            if m < len(candidates):  # the m-th best score, and every row that ties with it (the order of
+                cut = values[np.argpartition(-values, m - 1)[m - 1]]  # the next batch's starts after them)
+                top = np.flatnonzero(values >= cut)
+            else:
+                top = np.arange(len(candidates))
+            return top[np.lexsort((candidates[top], -values[top]))][:m]
 
         # Candidates may be dead (their document was removed or replaced) or fail the
         # filters: look them up in batches, best first, until k pass.
