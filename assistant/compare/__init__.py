@@ -80,13 +80,15 @@ def read_document(workspace, document) -> dict:
             "mentions": [m.to_dict() for m in mentions]}
 
 
-def _read(workspace, documents: list, indexed: set[str], tick) -> tuple[dict, int]:
-    """Each document's result, from the cache or read now; (results by document id, how many read)."""
+def _read(workspace, documents: list, indexed: set[str], tick, use=lambda document, result: None) -> int:
+    """Each document's result, from the cache or read now, handed to ``use(document, result)``
+    in turn and not kept (a national index's 2,000 results and their findings, all held for
+    the tally, took ~390 MB). Returns how many were read now."""
     from assistant.compare.cache import ResultCache, cache_key
 
     cache = ResultCache(workspace.index.dir / "compare.sqlite")
     key = cache_key(workspace)
-    results, read = {}, 0
+    read = 0
     try:
         for done, document in enumerate(documents):
             tick(done, len(documents), document.council)
@@ -95,11 +97,11 @@ def _read(workspace, documents: list, indexed: set[str], tick) -> tuple[dict, in
                 result = read_document(workspace, document)
                 cache.put(document.id, key, result)
                 read += 1
-            results[document.id] = result
+            use(document, result)
         cache.prune(indexed, key)
     finally:
         cache.close()
-    return results, read
+    return read
 
 
 def prepare(workspace, document_ids: list[str] | None = None, progress=None) -> int:
@@ -110,15 +112,13 @@ def prepare(workspace, document_ids: list[str] | None = None, progress=None) -> 
         by_council = council_documents(workspace.index.catalog)
         every = [d for ds in by_council.values() for d in ds]
         wanted = [d for d in every if document_ids is None or d.id in set(document_ids)]
-        return _read(workspace, wanted, {d.id for d in every}, progress or (lambda done, total, label: None))[1]
+        return _read(workspace, wanted, {d.id for d in every}, progress or (lambda done, total, label: None))
 
 
 def compare(workspace, councils=None, types=None, regions=None, progress=None) -> Comparison:
     """The matrix and the barrier tally for the selected councils (all indexed ones by
     default). ``progress(done, total, label)`` is called as documents are read."""
-    from assistant.compare.barriers import Mention
     from assistant.compare.tally import group_barriers
-    from assistant.gaps.models import ThemeFinding
 
     tick = progress or (lambda done, total, label: None)
     index = workspace.index
@@ -130,18 +130,37 @@ def compare(workspace, councils=None, types=None, regions=None, progress=None) -
         chosen = select_councils(sorted(by_council), councils, types, regions)
         if not chosen:
             raise UserError(_nothing_matches(sorted(by_council), types, regions))
-        documents = [d for c in chosen for d in by_council[c]]
-        results, read = _read(workspace, documents, {d.id for ds in by_council.values() for d in ds}, tick)
+        documents = [d for c in chosen for d in by_council[c]]  # council by council
+        kept = _Kept(by_council)
+        read = _read(workspace, documents, {d.id for ds in by_council.values() for d in ds}, tick, kept.add)
         tick(len(documents), len(documents), "grouping barriers")
-    themes_of = {i: [ThemeFinding(**t) for t in r["themes"]] for i, r in results.items()}
-    rows = [build_row(c, by_council[c], themes_of) for c in chosen]
-    mentions = []
-    for document in documents:  # the catalog's metadata now (a council renamed on re-ingest keeps its hash)
-        for m in results[document.id]["mentions"]:
+    barriers = group_barriers(kept.mentions, workspace.guidance, index.embedder)
+    return Comparison(kept.rows, barriers, read, len(documents) - read, _notes(kept.rows))
+
+
+class _Kept:
+    """What compare keeps of the documents' results as they come, council by council: each
+    council's row once its last document is in (the other documents' findings dropped),
+    and every barrier mention."""
+
+    def __init__(self, by_council: dict[str, list]):
+        self.by_council = by_council
+        self.rows: list[Row] = []
+        self.mentions: list = []
+        self.themes_of: dict = {}  # the current council's documents' findings
+
+    def add(self, document, result: dict) -> None:
+        from assistant.compare.barriers import Mention
+        from assistant.gaps.models import ThemeFinding
+
+        self.themes_of[document.id] = [ThemeFinding(**t) for t in result["themes"]]
+        for m in result["mentions"]:  # the catalog's metadata now (a council renamed on re-ingest keeps its hash)
             m.update(council=document.council, source=document.source, title=document.title)
-            mentions.append(Mention(**m))
-    barriers = group_barriers(mentions, workspace.guidance, index.embedder)
-    return Comparison(rows, barriers, read, len(documents) - read, _notes(rows))
+            self.mentions.append(Mention(**m))
+        documents = self.by_council[document.council]
+        if document is documents[-1]:
+            self.rows.append(build_row(document.council, documents, self.themes_of))
+            self.themes_of = {}
 
 
 def _nothing_matches(known: list[str], types, regions) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 # average_link clusters up to this many distinct vectors exactly: its similarity matrix is
 # n x n (4,000 float64 vectors: 128 MB, plus a row or two of work space; exact clustering of
 # that many takes ~1 s). The old code built that matrix for any n and searched all of it at
-# every merge: a national compare took 13-23 minutes and ~3 GB (the matrix of ~19,000
-# leftover mentions). Above the limit, near-duplicates are grouped and the rest split into
-# parts that cannot merge (see ``average_link``), so no matrix is larger than this (float32).
+# every merge: a national compare took 13-23 minutes (its ~3 GB peak was the tally's mention
+# vectors, see tally.EMBED_BATCH). Above the limit, near-duplicates are grouped and the rest
+# split into parts that cannot merge (see ``average_link``), so no matrix is larger than this
+# (float32).
 EXACT_LIMIT = 4000
 # ...grouped when their cosine is at least this far from the threshold towards 1 (0.9 for
 # CLUSTER_AT = 0.6), then at lower levels down to the threshold only if still too many.

@@ -29,7 +29,10 @@ from assistant.compare.named import NAMED
 NAMED_AT = 0.78  # a mention this close to a named barrier's description cites it (its words are surer)
 POINT_AT = 0.62  # ...or this close to a guidance evidence point (a named barrier without words)
 CLUSTER_AT = 0.6  # average cosine at which two groups of leftover mentions are one barrier
-
+# Mention texts embedded at a time. The embedder hands back lists of Python floats (~15 KB a
+# text): a national index's 131,642 at once took 1.9 GB, 2.3 GB with their array, most of
+# compare's 2.8 GB peak (bench/national.py, 400 councils).
+EMBED_BATCH = 1024
 
 
 @dataclass
@@ -73,20 +76,11 @@ def group_barriers(mentions: list, guidance, embedder) -> list[Barrier]:
         return []
     embed = embedder.embed_documents
     named = _named(guidance, embed)
-    owners, texts = [], []
-    for i, m in enumerate(mentions):
-        for form in _forms(m):
-            owners.append(i)
-            texts.append(form)
-    vectors = np.array(embed(texts))
-    owners = np.array(owners)
-    whole = vectors[np.searchsorted(owners, np.arange(len(mentions)))]  # each mention's own sentence
+    stated = [m.cue and not m.weak for m in mentions]  # what the clustering may take, if no named barrier does
+    closest, whole = _closeness(mentions, [np.array(embed(d)) for _, _, d in named], embed, stated)
     groups: dict[str, dict[str, tuple]] = {}  # name -> council -> (rank, mention)
     taken = np.zeros(len(mentions), dtype=bool)
-    for name, pattern, descriptions in named:
-        sims = vectors @ np.array(embed(descriptions)).T
-        best = np.full(len(mentions), -1.0)
-        np.maximum.at(best, owners, sims.max(axis=1))
+    for (name, pattern, _), best in zip(named, closest):
         for i, m in enumerate(mentions):
             in_quote = bool(pattern and pattern.search(m.quote))
             said = in_quote or bool(pattern and m.label and pattern.search(m.label))
@@ -95,13 +89,44 @@ def group_barriers(mentions: list, guidance, embedder) -> list[Barrier]:
                 continue
             taken[i] = True
             _keep(groups, name, m, (in_quote, not m.weak, m.in_section, said, best[i]))
-    rest = [i for i in range(len(mentions)) if not taken[i] and mentions[i].cue and not mentions[i].weak]
+    rest = [i for i in range(len(mentions)) if not taken[i] and stated[i]]
     for name, members in _leftovers(mentions, rest, whole, named, embed):
         for i, closeness in members:
             _keep(groups, name, mentions[i], (False, True, mentions[i].in_section, False, closeness))
     barriers = [Barrier(name, [m for _, m in sorted(by_council.values(), key=lambda x: x[1].council)])
                 for name, by_council in groups.items()]
     return sorted(barriers, key=lambda b: (-len(b.mentions), b.name))
+
+
+def _closeness(mentions: list, described: list, embed, wanted: list[bool]):
+    """(closest, whole): ``closest[k, i]``, the highest cosine of mention i (its sentence or
+    one of its clauses) to named barrier k's descriptions (``described[k]``, their vectors);
+    ``whole[i]``, the vector of mention i's own sentence, for the mentions ``wanted`` (a
+    fifth of a national index's). A batch of texts at a time; the cosines in float64 as the
+    embedder's floats come, the kept vectors in float32 (what the embedder computed: no
+    precision lost)."""
+    import numpy as np
+
+    closest = np.full((len(described), len(mentions)), -1.0)
+    whole = {}
+    start = 0
+    while start < len(mentions):
+        owners, texts = [], []
+        end = start
+        while end < len(mentions) and len(texts) < EMBED_BATCH:  # a mention's forms stay in one batch
+            forms = _forms(mentions[end])
+            owners += [end] * len(forms)
+            texts += forms
+            end += 1
+        vectors = np.array(embed(texts))
+        owners = np.array(owners)
+        for i, first in zip(range(start, end), np.searchsorted(owners, np.arange(start, end))):  # its sentence
+            if wanted[i]:
+                whole[i] = vectors[first].astype(np.float32)
+        for best, targets in zip(closest, described):
+            np.maximum.at(best, owners, (vectors @ targets.T).max(axis=1))
+        start = end
+    return closest, whole
 
 
 def _keep(groups: dict, name: str, mention, rank: tuple) -> None:
@@ -123,7 +148,7 @@ def _leftovers(mentions: list, rest: list[int], whole, named, embed):
     # explanation, whose figures and places make unrelated sentences look alike
     labels = sorted({mentions[i].label for i in rest if mentions[i].label})
     labelled = dict(zip(labels, np.array(embed(labels)))) if labels else {}
-    keys = np.array([labelled[mentions[i].label] if mentions[i].label else whole[i] for i in rest])
+    keys = np.array([labelled[mentions[i].label] if mentions[i].label else whole[i] for i in rest], dtype=np.float64)
     # the sentences of one paragraph explain one barrier: they are clustered together
     paragraphs: dict[tuple, list[int]] = {}
     for j, i in enumerate(rest):
