@@ -233,8 +233,9 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
         if is_non_content(unit) or not specific(text):
             return ""
         echo = u.echo if text == u.unit.text else echoes(text, wordings)
+        # an item under "To remove these barriers we will:" is a remedy (a sentence's lead_in is its label)
         if echo or is_boilerplate(unit) or ABOUT_DOCUMENT.search(text) or NOT_THE_COUNCIL.search(text) \
-                or REMEDY_LIST.search(unit.lead_in):
+                or (unit.kind == "item" and REMEDY_LIST.search(unit.lead_in)):
             return "weak"
         return "own"
 

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from assistant.evidence import filters as content
 from assistant.evidence.points import answerable, follows_on, score_points, select_points
-from assistant.evidence.question import QuestionAnalysis, analyse, council_key_words
+from assistant.evidence.question import QuestionAnalysis, analyse, compound_terms, council_key_words, mentions
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
 from assistant.evidence.scoring import ScoredUnit, content_stems
@@ -179,6 +179,7 @@ class EvidenceEngine:
         if not (content.asks_about_paperwork(retrieval.question) or analysis.about_guidance):
             # the Government's request retold answers only a question about the request itself
             scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
+        scored = [s for s in scored if not content.describes_itself(s.unit, retrieval.question)]
         if QUANTITY.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary
@@ -195,6 +196,9 @@ class EvidenceEngine:
                     continue
                 figures.append(s)
             scored = figures
+        terms = compound_terms(analysis.topic or retrieval.question)
+        if terms:  # a hyphenated term the question hinges on ("in-house"), in the point or its lead-in
+            scored = [s for s in scored if all(mentions(s.unit.with_context(), t) for t in terms)]
         if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
             return []
         points = select_points(scored, retrieval.across, tuning, named=bool(analysis.councils))

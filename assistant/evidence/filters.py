@@ -66,6 +66,15 @@ CONTACT = re.compile(r"\S+@\S+\.\w+|\btel(ephone)?\b\s*:", re.IGNORECASE)
 URL = re.compile(r"\b(?:https?://|www\.)\S+|\b\S+\.(?:gov|org|co)\.uk\S*", re.IGNORECASE)
 # "Theme 2: Technology ........ 4", "3. Reducing wasteful spend  7": a contents line
 CONTENTS_LINE = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,3}\s*$")
+# A document describing itself ("This document summarises what the Government asked…", "This
+# report sets out…"): it names the topics it covers, so it reads close to any question on
+# them, and says none of the facts
+SELF_DESCRIPTION = re.compile(r"^\s*(?:this|the present) (?:document|report|paper|note|page|summary|briefing|guide)\b"
+                              r"[^.;:]{0,40}?\b(?:summari[sz]es|sets out|set out|describes|outlines|explains|presents|"
+                              r"provides|gives|covers|brings together)\b", re.IGNORECASE)
+# ...which does answer a question about the document itself
+DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out)\b",
+                               re.IGNORECASE)
 
 
 
@@ -79,6 +88,11 @@ def asks_about_paperwork(question: str) -> bool:
     """A question the Government's request retold may answer: about the request itself, the
     plan's approval, submission or meeting, or any mention of something."""
     return bool(PAPERWORK_QUESTION.search(question))
+
+
+def describes_itself(unit: Unit, question: str) -> bool:
+    """The document's account of itself, when the question is not about the document."""
+    return bool(SELF_DESCRIPTION.search(unit.text)) and not DOCUMENT_QUESTION.search(question)
 
 
 def retells_government(unit: Unit) -> bool:

@@ -23,6 +23,7 @@ from assistant.evidence.injection import addresses_ai
 from assistant.evidence.scoring import ScoredUnit, UnitMatrix, content_stems, weighted_overlap
 from assistant.models import SearchHit
 from assistant.text.sentences import is_lead_in, split_units
+from assistant.text.acronyms import with_spelled_out
 
 
 def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_words: set[str] = frozenset(),
@@ -37,7 +38,7 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     if not units:
         return []
     matrix = UnitMatrix(units, embedder)
-    sims = matrix.cosine(np.array(embedder.embed_query(question)))[:, 0]
+    sims = matrix.cosine(np.array(embedder.embed_query(with_spelled_out(question))))[:, 0]  # as units are read
     q_stems = content_stems(question, ignore_words)
     expansion_stems = [stems for stems in (content_stems(e) for e in expansions) if stems]
     weights = idf(q_stems.union(*expansion_stems)) if idf else {}

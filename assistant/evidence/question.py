@@ -140,5 +140,16 @@ def analyse(question: str, known_councils: list[str], vocabulary_has) -> Questio
         about_guidance=bool(GUIDANCE_WORDS.search(question)),
     )
     analysis.across_councils = not councils and bool(PEER_WORDS.search(question)) or len(councils) > 1
-    analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not vocabulary_has(n)]
+    analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary_has)]
     return analysis
+
+
+def _mentioned(name: str, vocabulary_has) -> bool:
+    """A name the documents use: as written, or an acronym they write out ("EDI": most words
+    of "equality, diversity and inclusion" indexed)."""
+    from assistant.text.acronyms import SPELLED_OUT
+
+    if vocabulary_has(name):
+        return True
+    words = [w for w in re.findall(r"[A-Za-z]+", SPELLED_OUT.get(name, "")) if len(w) > 3]
+    return bool(words) and 2 * sum(bool(vocabulary_has(w)) for w in words) > len(words)

@@ -48,12 +48,16 @@ class Retrieval:
 
 def one_scope(index, query: str, filters: Filters, k: int, expansions: list[str] = (),
               expansion_top: int | None = None) -> list[SearchHit]:
+    from assistant.text.acronyms import with_spelled_out
+
     extra = {} if expansion_top is None else {"expansion_top": expansion_top}
-    return index.search(query, filters, k=k, expansions=list(expansions), **extra)
+    return index.search(with_spelled_out(query), filters, k=k, expansions=list(expansions), **extra)
 
 
 def spread(index, query: str, filters: Filters, k: int, expansions: list[str] = ()) -> list[SearchHit]:
-    return index.search(query, filters, k=k, diversify=True, expansions=list(expansions))
+    from assistant.text.acronyms import with_spelled_out
+
+    return index.search(with_spelled_out(query), filters, k=k, diversify=True, expansions=list(expansions))
 
 
 def each_council(index, query: str, filters: Filters, expansions: list[str], tuning) -> list[SearchHit]:

@@ -38,8 +38,9 @@ OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "plannin
 def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
     """The stemmed content words of ``text`` (question words and ``extra_stop`` left out)."""
     from assistant.index.lexical import tokenize
+    from assistant.text.acronyms import spell_out
 
-    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", text.lower()) if w not in QUESTION_WORDS and w not in extra_stop]
+    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower()) if w not in QUESTION_WORDS and w not in extra_stop]
     own = {OWN_SENSE[w] for w in words if w in OWN_SENSE}
     rest = [w for w in words if w not in OWN_SENSE]
     return own | (set(tokenize([" ".join(rest)])[0]) if rest else set())
@@ -77,7 +78,7 @@ class UnitMatrix:
             for part in clauses(unit):
                 owners.append(i)
                 parts.append(part)
-        texts = [u.text for u in units] + [u.with_context() for u in units] + parts
+        texts = [u.text for u in units] + [u.in_full() for u in units] + parts
         vectors = np.array(embedder.embed_documents(texts)) if texts else np.zeros((0, 1))
         self.plain, self.in_context, self.parts = vectors[:n], vectors[n:2 * n], vectors[2 * n:]
         self.owners = np.array(owners, dtype=int)

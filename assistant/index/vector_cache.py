@@ -118,7 +118,7 @@ def answer_texts(chunks) -> list[str]:
     for chunk in chunks:
         for unit in split_units(chunk):
             if not is_lead_in(unit):
-                texts += [unit.text, unit.with_context(), *clauses(unit)]
+                texts += [unit.text, unit.in_full(), *clauses(unit)]
     return list(dict.fromkeys(texts))
 
 

@@ -51,6 +51,14 @@ class Unit:
     def with_context(self) -> str:
         return f"{self.context}: {self.text}" if self.context else self.text
 
+    def in_full(self) -> str:
+        """``with_context()`` with acronyms written out ("SEND" -> "special educational needs
+        and disabilities"): the form embedded for its meaning, which the small embedder
+        does not know from the letters."""
+        from assistant.text.acronyms import spell_out
+
+        return spell_out(self.with_context())
+
 
 @lru_cache(maxsize=1)
 def _segmenter():

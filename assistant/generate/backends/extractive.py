@@ -62,7 +62,8 @@ def compose(points, across: bool) -> tuple[str, list[Citation]]:
     councils = {p.unit.chunk.council for p in points if p.unit.chunk.council}
     documents = {p.unit.chunk.document_id for p in points}
     if across or len(councils) > 1:
-        lead = (f"{len(points)} points from {len(documents)} document{'s' if len(documents) > 1 else ''} "
+        lead = (f"{len(points)} point{'s' if len(points) > 1 else ''} from {len(documents)} "
+                f"document{'s' if len(documents) > 1 else ''} "
                 f"of {len(councils)} council{'s' if len(councils) > 1 else ''}, grouped by council:")
     else:
         owner = next(iter(councils), "") or points[0].unit.chunk.title
