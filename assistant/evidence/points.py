@@ -22,8 +22,8 @@ from assistant.evidence.filters import echoes, is_non_content
 from assistant.evidence.injection import addresses_ai
 from assistant.evidence.scoring import ScoredUnit, UnitMatrix, content_stems, weighted_overlap
 from assistant.models import SearchHit
-from assistant.text.sentences import is_lead_in, split_units
 from assistant.text.acronyms import with_spelled_out
+from assistant.text.sentences import is_lead_in, split_units
 
 
 def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_words: set[str] = frozenset(),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.evidence.question import QuestionAnalysis, compound_terms, mentions
 from assistant.models import KINDS, Filters, SearchHit
+from assistant.text.acronyms import with_spelled_out
 
 NOT_GUIDANCE = [k for k in KINDS if k != "guidance"]
 
@@ -48,15 +49,11 @@ class Retrieval:
 
 def one_scope(index, query: str, filters: Filters, k: int, expansions: list[str] = (),
               expansion_top: int | None = None) -> list[SearchHit]:
-    from assistant.text.acronyms import with_spelled_out
-
     extra = {} if expansion_top is None else {"expansion_top": expansion_top}
     return index.search(with_spelled_out(query), filters, k=k, expansions=list(expansions), **extra)
 
 
 def spread(index, query: str, filters: Filters, k: int, expansions: list[str] = ()) -> list[SearchHit]:
-    from assistant.text.acronyms import with_spelled_out
-
     return index.search(with_spelled_out(query), filters, k=k, diversify=True, expansions=list(expansions))
 
 

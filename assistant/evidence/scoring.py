@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from assistant.text.acronyms import spell_out
 from assistant.text.sentences import Unit, clauses
 
 # Words that say what kind of answer is wanted, not what it is about.
@@ -38,9 +39,9 @@ OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "plannin
 def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
     """The stemmed content words of ``text`` (question words and ``extra_stop`` left out)."""
     from assistant.index.lexical import tokenize
-    from assistant.text.acronyms import spell_out
 
-    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower()) if w not in QUESTION_WORDS and w not in extra_stop]
+    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower())
+             if w not in QUESTION_WORDS and w not in extra_stop]
     own = {OWN_SENSE[w] for w in words if w in OWN_SENSE}
     rest = [w for w in words if w not in OWN_SENSE]
     return own | (set(tokenize([" ".join(rest)])[0]) if rest else set())
