@@ -177,3 +177,13 @@ def test_prompt_errors_name_the_file_and_the_fix(tmp_path, monkeypatch):
         load_prompt("p").messages(question="Why?")
     with pytest.raises(UserError, match=r"nope\.system\.md is missing.*prompts found: p"):
         load_prompt("nope")
+
+
+def test_a_changed_month_in_a_date_is_removed_like_a_changed_figure(embedder):
+    deadline = hit(4, "Plans were to be returned to DLUHC by 19 July 2024. The deadline stood after the "
+                      "general election.")
+    result = validate("Councils had to return their plans to DLUHC by 19 June 2024 [1]. "
+                      "Councils had to return their plans to DLUHC by 19 July 2024 [1].", [deadline], embedder)
+    assert result.unsupported == ["Councils had to return their plans to DLUHC by 19 June 2024."]
+    assert result.reasons == ["[1] does not support it (figure missing)"]
+    assert "19 July 2024" in result.text

@@ -37,6 +37,10 @@ SEMANTIC_SUPPORT = 0.62
 CONTENT_COVERAGE = 0.70
 
 FIGURE = re.compile(r"£?\d[\d,.]*\s*(?:%|m|bn|k|million|billion)?", re.IGNORECASE)
+# the month of a date ("19 June 2024", "June 2024"): a changed month is a changed fact, as a
+# changed figure is
+MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+DATE_MONTH = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({MONTHS})\b|\b({MONTHS})\s+\d{{4}}\b", re.IGNORECASE)
 
 
 @dataclass
@@ -108,8 +112,10 @@ def measure(sentence: str, passage: str, embedder=None, complete: bool = False) 
         ratio = fuzz.partial_ratio(claim_norm, re.sub(r"\s+", " ", span).lower())
         if ratio > best_fuzzy:
             best_fuzzy, best_span = ratio, span
+    months = {(m.group(1) or m.group(2)).lower() for m in DATE_MONTH.finditer(claim)}
     evidence = Evidence(claim, claim_norm in passage_norm,
-                        {f for f in figures(claim) if f not in passage_norm.replace(" ", "")}, best_fuzzy, best_span)
+                        {f for f in figures(claim) if f not in passage_norm.replace(" ", "")}
+                        | {m for m in months if not re.search(rf"\b{m}\b", passage_norm)}, best_fuzzy, best_span)
     if not complete and (evidence.verbatim or evidence.figures_missing or best_fuzzy >= FUZZY_SUPPORT):
         return evidence
     claim_stems = content_stems(claim)
