@@ -27,7 +27,16 @@ QUESTION_WORDS = frozenset({
     "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "say", "said", "says", "cite",
     "cited", "mention", "mentioned", "mentions", "tell", "list", "describe", "explain", "give", "show", "about",
     "council", "councils", "peer", "peers", "other", "others", "document", "documents", "their", "they", "there",
-    "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize",
+    "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize", "compare", "compared",
+    "comparison", "contrast",
+})
+# Function words the lexical index's short stop list (bm25s's STOPWORDS_EN) keeps: "its" would
+# stem to "it", rare in the index and so weighted as the question's key word. All are in
+# bm25s's STOPWORDS_EN_PLUS, which the gap check uses (importing bm25s costs an answer ~0.3 s).
+FUNCTION_WORDS = frozenset({
+    "its", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "our", "ours", "we",
+    "you", "your", "yours", "from", "can", "should", "so", "than", "too", "very", "some", "he", "she", "his", "her",
+    "him", "them", "i", "me", "my", "whom", "doing", "an", "the", "a",
 })
 
 
@@ -41,7 +50,7 @@ def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> 
     from assistant.index.lexical import tokenize
 
     words = [w for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower())
-             if w not in QUESTION_WORDS and w not in extra_stop]
+             if w not in QUESTION_WORDS and w not in FUNCTION_WORDS and w not in extra_stop]
     own = {OWN_SENSE[w] for w in words if w in OWN_SENSE}
     rest = [w for w in words if w not in OWN_SENSE]
     return own | (set(tokenize([" ".join(rest)])[0]) if rest else set())
