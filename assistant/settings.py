@@ -79,6 +79,11 @@ class AnswerTuning(BaseModel):
     answer_lexical_named: float = Field(0.30, description="answer_lexical for such a question")
     answer_words_needed: float = Field(0.20, description="a point sharing less of the question's (rarer) words never answers...")
     answer_semantic_alone: float = Field(0.60, description="...unless it is this close in meaning")
+    # uncommon_word_zipf 4.5 (2026-12-02): the shipped-corpus eval's questions hinge on no word
+    # below 5.0 that its documents lack ("writing" 5.07, "spent" 5.3); dev's unanswerables on
+    # "drones" 3.8, "chatbot" 2.3, "sickness" 3.8. Lower refuses fewer unknown words.
+    uncommon_word_zipf: float = Field(4.5, description="a question's word rarer than this in English (wordfreq Zipf) "
+                                      "that no document uses, nor a word beginning as it does, is refused")
     max_points: int = Field(10, description="points in an answer about one council or the corpus")
     max_points_across: int = Field(14, description="points in an answer across councils")
     max_per_group: int = Field(6, description="points per council (or per document)")

@@ -17,7 +17,13 @@ and one of the lowest council tax rates in England.
 ## Technology
 
 We moved our telephony to the cloud in 2023 and closed two data centres. Our IT service desk now
-resolves most requests through self-service, and IT staff time has moved to cyber security.
+resolves most requests through self-service, and IT staff time has moved to cyber security. Most of
+our forms are now digital.
+
+## Highways
+
+Our highway inspectors use vehicle-mounted cameras with image recognition to find potholes on our
+roads, so repairs can be grouped and planned.
 
 ## Workforce
 
@@ -60,3 +66,19 @@ def test_function_words_do_not_change_how_well_a_sentence_answers(plan_home):
                                                         best("What does Examplebury say the productivity plan is for?"))
         assert text_its == text_the
         assert score_its == pytest.approx(score_the, abs=0.03)  # what is left is the wording's meaning
+
+
+def test_a_question_hinging_on_an_uncommon_word_no_document_uses_is_refused_naming_it(plan_home):
+    answer = ask(plan_home, "Does Examplebury use drones to inspect its roads?")
+    assert answer["refused"] is True, answer["answer"]
+    assert "drones" in answer["answer"]
+
+
+def test_everyday_words_and_other_forms_of_a_documents_word_are_not_unknown(plan_home):
+    from assistant.workspace import Workspace
+
+    assert ask(plan_home, "How much has Examplebury spent on agency staff?")["refused"] is False  # "spend" in the plan
+    with Workspace(settings_for(plan_home)) as workspace:
+        read = workspace.evidence.read
+        assert read("How far has Examplebury digitalised its forms?").unknown_names == []  # begins as "digital"
+        assert read("Has Examplebury digitalised its gamification?").unknown_names == ["gamification"]

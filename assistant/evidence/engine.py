@@ -87,7 +87,7 @@ class EvidenceEngine:
         return self.index.catalog.councils()
 
     def read(self, question: str) -> QuestionAnalysis:
-        return analyse(question, self.councils(), self.index.mentions)
+        return analyse(question, self.councils(), self.index, self.settings.answer.uncommon_word_zipf)
 
     # --- passages ---------------------------------------------------------------------------
     def search(self, query: str, filters: Filters | None = None, k: int = 8) -> list[SearchHit]:

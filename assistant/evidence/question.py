@@ -88,7 +88,7 @@ class QuestionAnalysis:
     themes: list[int] = field(default_factory=list)
     about_guidance: bool = False
     across_councils: bool = False  # asks about peers / several councils: diversify, group by council
-    unknown_names: list[str] = field(default_factory=list)  # capitalised names no document mentions
+    unknown_names: list[str] = field(default_factory=list)  # names and words no document uses
     topic: str = ""  # the question without the councils' names: what it is about, not who
 
 
@@ -119,8 +119,10 @@ def capitalised_names(question: str) -> list[str]:
     return names
 
 
-def analyse(question: str, known_councils: list[str], vocabulary_has) -> QuestionAnalysis:
-    """``vocabulary_has(word)`` says whether any indexed chunk contains the word."""
+def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf: float = 4.5) -> QuestionAnalysis:
+    """``vocabulary.mentions(word)`` says whether any indexed chunk contains the word,
+    ``vocabulary.mentions_like(word)`` whether any has a word that begins as it does; a word
+    below ``uncommon_zipf`` in English (wordfreq's Zipf scale) that none has is unknown."""
     from assistant.councils import find_in_text
 
     found = find_in_text(question, [c for c in known_councils if not c.lower().startswith("government")])
@@ -140,8 +142,30 @@ def analyse(question: str, known_councils: list[str], vocabulary_has) -> Questio
         about_guidance=bool(GUIDANCE_WORDS.search(question)),
     )
     analysis.across_councils = not councils and bool(PEER_WORDS.search(question)) or len(councils) > 1
-    analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary_has)]
+    analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary.mentions)]
+    analysis.unknown_names += [w for w in topic_words(analysis.topic, councils)
+                               if not _mentioned(w, vocabulary.mentions_like) and _uncommon(w, uncommon_zipf)]
     return analysis
+
+
+def _uncommon(word: str, zipf: float) -> bool:
+    """Not an everyday English word: a question's "drones" or "gamification" is what it is
+    about, while its "spent" or "happened" may simply be worded differently from the documents."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") < zipf
+
+
+def topic_words(topic: str, councils: list[str]) -> list[str]:
+    """The lower-case words a question is about ("drones" in "Does X use drones to inspect its
+    roads?"): an uncommon word no document uses, nor any word beginning as it does, cannot be
+    answered from them. Capitalised words are names (capitalised_names); adverbs ("roughly")
+    say how, not what."""
+    from assistant.evidence.scoring import FUNCTION_WORDS, QUESTION_WORDS
+
+    own = {w for c in councils for w in council_key_words(c)} | COUNCIL_TYPE_WORDS
+    return [w for w in dict.fromkeys(re.findall(r"(?<![\w'’-])[a-z]{4,}(?![\w'’-])", topic))
+            if w not in QUESTION_WORDS and w not in FUNCTION_WORDS and w not in own and not w.endswith("ly")]
 
 
 def _mentioned(name: str, vocabulary_has) -> bool:

@@ -29,6 +29,8 @@ QUESTION_WORDS = frozenset({
     "council", "councils", "peer", "peers", "other", "others", "document", "documents", "their", "they", "there",
     "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize", "compare", "compared",
     "comparison", "contrast",
+    # how the answer should look, not what it is about
+    "brief", "briefly", "concise", "concisely", "bullet", "bullets", "summary", "tldr",
 })
 # Function words the lexical index's short stop list (bm25s's STOPWORDS_EN) keeps: "its" would
 # stem to "it", rare in the index and so weighted as the question's key word. All are in

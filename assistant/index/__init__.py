@@ -278,6 +278,14 @@ class Index:
         tokens = tokenize([word])[0]
         return not tokens or self.lexical.has_all(tokens)
 
+    def mentions_like(self, word: str, prefix: int = 5) -> bool:
+        """Whether any indexed chunk has a word beginning as this one does (its stem's first
+        ``prefix`` letters: "digitalisation" is like "digital", "recruitmnet" like "recruit")."""
+        from assistant.index.lexical import tokenize
+
+        tokens = tokenize([word])[0]
+        return not tokens or self.lexical.has_all(tokens) or all(self.lexical.has_prefix(t[:prefix]) for t in tokens)
+
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self.catalog.chunks([chunk_id]).get(chunk_id)
 

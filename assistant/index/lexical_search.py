@@ -65,6 +65,12 @@ class LexicalReader:
         df = self.document_frequencies(stems)
         return {s: math.log(1 + (n - df.get(s, 0) + 0.5) / (df.get(s, 0) + 0.5)) for s in stems}
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether any indexed stem begins with ``prefix`` (a range read of the terms' key)."""
+        row = self.db.execute("SELECT 1 FROM lexical_terms WHERE term >= ? AND term < ? AND df > 0 LIMIT 1",
+                              (prefix, prefix + "\uffff")).fetchone()
+        return row is not None
+
     def has_all(self, stems: list[str]) -> bool:
         return len(self.document_frequencies(stems)) == len(set(stems))
 
