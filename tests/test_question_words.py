@@ -16,7 +16,7 @@ and one of the lowest council tax rates in England.
 
 ## Technology
 
-We moved our telephony to the cloud in 2023 and closed two data centres. Our IT service desk now
+We moved our telephony to the cloud in 2023 and closed two data centres; the last closes in 2025. Our IT service desk now
 resolves most requests through self-service, and IT staff time has moved to cyber security. Most of
 our forms are now digital.
 
@@ -82,3 +82,14 @@ def test_everyday_words_and_other_forms_of_a_documents_word_are_not_unknown(plan
         read = workspace.evidence.read
         assert read("How far has Examplebury digitalised its forms?").unknown_names == []  # begins as "digital"
         assert read("Has Examplebury digitalised its gamification?").unknown_names == ["gamification"]
+
+
+def test_a_question_about_a_years_plan_is_answered_from_that_years_documents_or_says_none_is_indexed(plan_home):
+    answer = ask(plan_home, "What did Examplebury say in its 2025 productivity plan update?")
+    assert answer["refused"] is True
+    assert "No 2025 document of Examplebury Borough Council is indexed" in answer["answer"]
+    assert "Examplebury Borough Council Productivity Plan 2024" in answer["answer"]  # what there is
+
+    answer = ask(plan_home, "What did Examplebury say in its 2024 plan about agency spend?")
+    assert answer["refused"] is False, answer["answer"]
+    assert "£5.1m" in answer["citations"][0]["quote"]

@@ -104,6 +104,11 @@ class EvidenceEngine:
         tuning = self.settings.retrieval
         given = given or Filters()
         analysis = self.read(question)
+        given, missing = self.year_documents(analysis, given)
+        if missing:
+            retrieval = self._retrieval(question, analysis, given, [], [])
+            retrieval.missing_document = missing
+            return retrieval
         expansions = self.expansions(question, analysis)
         hits: list[SearchHit] = []
         filters = given
@@ -123,6 +128,23 @@ class EvidenceEngine:
                                         for p in retrieval.tallied if p.unit.chunk.id not in have}.values())
                 retrieval.searched += "; and every council's documents for the barrier tally"
         return retrieval
+
+    def year_documents(self, analysis: QuestionAnalysis, given: Filters) -> tuple[Filters, str]:
+        """"What did X say in its 2025 plan update?": only the documents of that year (by date or
+        title) answer; none indexed is said plainly, with the documents there are."""
+        year = analysis.document_year
+        if not year or given.document_ids:
+            return given, ""
+        councils = given.councils or analysis.councils
+        documents = [d for d in self.index.catalog.documents()
+                     if d.kind != "guidance" and (not councils or d.council in councils)]
+        chosen = [d.id for d in documents if d.date.startswith(year) or year in d.title]
+        if chosen:
+            return given.model_copy(update={"document_ids": chosen}), ""
+        whose = " or ".join(councils) if councils else "any council"
+        have = "; ".join(f"{d.title} ({d.date or 'undated'})" for d in documents[:6])
+        return given, (f"No {year} document of {whose} is indexed, so the documents cannot answer this."
+                       + (f" Indexed: {have}{'; …' if len(documents) > 6 else ''}." if have else ""))
 
     def tallied_points(self, question: str) -> list[ScoredUnit]:
         """Each council citing the barrier asked about, with its verbatim sentence, from the

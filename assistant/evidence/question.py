@@ -31,6 +31,9 @@ GUIDANCE_WORDS = re.compile(
     r"template for (?:the|a) (?:productivity )?plan|how long should (?:a|the) (?:productivity )?plans?|"
     r"how many pages|deadline for (?:the )?productivity plans?|when did the minister|which minister)\b",
     re.IGNORECASE)
+# "its 2025 productivity plan update", "their 2024 plans": a document of that year is asked for
+DOCUMENT_YEAR = re.compile(r"\b(?:its|their|the|our|this|that)\s+(20\d\d)(?:\s*[/-]\s*\d{2,4})?\s+(?:productivity\s+)?"
+                           r"(?:plans?|updates?|progress\s+reports?|reports?|submissions?|refresh)\b", re.IGNORECASE)
 # Capitalised words that are not names to look for in the corpus.
 COMMON_CAPITALS = {"i", "what", "which", "who", "how", "why", "when", "where", "did", "does", "do", "is", "are",
                    "was", "were", "can", "could", "should", "would", "will", "has", "have", "the", "a", "an", "and",
@@ -90,6 +93,7 @@ class QuestionAnalysis:
     across_councils: bool = False  # asks about peers / several councils: diversify, group by council
     unknown_names: list[str] = field(default_factory=list)  # names and words no document uses
     topic: str = ""  # the question without the councils' names: what it is about, not who
+    document_year: str = ""  # "in its 2025 plan": only documents of that year answer
 
 
 COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
@@ -140,6 +144,7 @@ def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf:
         topic=" ".join(topic.split()),
         themes=theme_numbers(question),
         about_guidance=bool(GUIDANCE_WORDS.search(question)),
+        document_year=(DOCUMENT_YEAR.search(question) or [None, ""])[1],
     )
     analysis.across_councils = not councils and bool(PEER_WORDS.search(question)) or len(councils) > 1
     analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary.mentions)]

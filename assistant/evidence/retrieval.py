@@ -30,6 +30,7 @@ class Retrieval:
     councils_known: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # the guidance's evidence points for it
     tallied: list = field(default_factory=list)  # every council's point, from compare's barrier tally
+    missing_document: str = ""  # "No 2025 document of X is indexed…" when the question asks for one
 
     @property
     def unmentioned(self) -> list[str]:
@@ -44,7 +45,7 @@ class Retrieval:
     @property
     def cannot_answer(self) -> bool:
         """Nothing found, or the question hinges on a name or term the documents do not use."""
-        return bool(self.analysis.unknown_names or not self.hits or self.unmentioned)
+        return bool(self.analysis.unknown_names or not self.hits or self.unmentioned or self.missing_document)
 
 
 def one_scope(index, query: str, filters: Filters, k: int, expansions: list[str] = (),

@@ -7,7 +7,9 @@ from assistant.models import Answer
 
 def refusal(retrieval, backend: str, reason: str = "") -> Answer:
     analysis = retrieval.analysis
-    if analysis.unknown_names:
+    if retrieval.missing_document:
+        text = retrieval.missing_document
+    elif analysis.unknown_names:
         councils = registered_councils(retrieval.question, analysis.unknown_names)
         if councils:  # "West Oxon": a real council, just not indexed
             names = " and ".join(councils)
