@@ -17,6 +17,11 @@ Homelessness is the largest pressure on our budget. There are 410 households in 
 accommodation in Examplebury. The net cost to the council rose from £1.1m in 2020/21 to
 £3.4m in 2023/24.
 
+## Workforce
+
+Although our budget has fallen sharply since 2010, Examplebury has kept every library open. This has
+meant the loss of 600 posts, a quarter of our workforce.
+
 ## Technology
 
 In January 2024 we began a Microsoft Copilot pilot with 120 staff from across the council.
@@ -63,3 +68,19 @@ def test_refused_when_no_sentence_gives_the_figure_asked_for(plan_home, question
     answer = ask(plan_home, question)
     assert answer["refused"] is True, answer["answer"]
     assert answer["citations"] == []
+
+
+def test_a_figure_the_question_already_gives_does_not_answer_it(plan_home):
+    # "since 2010" is in the question: the sentence only sharing it is no answer, the one with
+    # the number of posts is (and "2010, Examplebury" is the year 2010, not "2010m")
+    answer = ask(plan_home, "How many staff has Examplebury lost since 2010?")
+    quotes = [c["quote"] for c in answer["citations"]]
+    assert any("600 posts" in q for q in quotes), answer["answer"]
+    assert not any("kept every library open" in q for q in quotes), quotes
+
+
+def test_a_year_followed_by_a_word_starting_with_m_is_not_millions():
+    from assistant.generate.judge import figures
+
+    assert figures("Since 2010, Manchester has held its nerve") == {"2010"}
+    assert figures("savings of £4.6m, and 12 m more") == {"£4.6m", "12m"}

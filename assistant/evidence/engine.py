@@ -41,14 +41,19 @@ ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|f
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
+YEAR = re.compile(r"(?:19|20)\d\d")
 NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
 
 
-def states_quantity(text: str) -> bool:
+def states_quantity(text: str, question: str = "") -> bool:
+    """A figure the question does not already give: "since 2010" in "How many staff has X lost
+    since 2010?" is not an answer, nor is a bare year ("in 2019") to "how many"/"how much"."""
     from assistant.generate.judge import figures
 
     text = NUMBERING.sub("", text)
-    return bool(figures(text) or NUMBER_WORDS.search(text))
+    given = figures(question)
+    found = {f for f in figures(text) if f not in given and not YEAR.fullmatch(f)}
+    return bool(found or NUMBER_WORDS.search(text))
 
 
 def states_what_is_asked(question: str, text: str) -> bool:
@@ -209,7 +214,7 @@ class EvidenceEngine:
             topic_stems = content_stems(analysis.topic or retrieval.question, ignore)
             figures = []
             for i, s in enumerate(scored):
-                if not (states_quantity(s.unit.text) and states_what_is_asked(retrieval.question, s.unit.text)):
+                if not (states_quantity(s.unit.text, retrieval.question) and states_what_is_asked(retrieval.question, s.unit.text)):
                     continue
                 before = scored[i - 1] if i else None
                 if before is not None and follows_on(before.unit, s.unit) and topic_stems & content_stems(before.unit.text):

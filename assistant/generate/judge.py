@@ -36,7 +36,7 @@ FUZZY_SUPPORT = 90.0
 SEMANTIC_SUPPORT = 0.62
 CONTENT_COVERAGE = 0.70
 
-FIGURE = re.compile(r"£?\d[\d,.]*\s*(?:%|m|bn|k|million|billion)?", re.IGNORECASE)
+FIGURE = re.compile(r"£?\d[\d,.]*\s*(?:%|(?:m|bn|k|million|billion)\b)?", re.IGNORECASE)  # "2010, Manchester": no "m"
 # the month of a date ("19 June 2024", "June 2024"): a changed month is a changed fact, as a
 # changed figure is
 MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
