@@ -148,3 +148,11 @@ def test_text_output_shows_answer_and_sources(cli, seeded_home):
 def test_empty_index_and_empty_question(cli, home):
     empty = cli("ask", "What barriers?", home=home)
     assert empty.code == 2 and "is empty" in empty.stderr and "ingest" in empty.stderr
+
+
+def test_which_councils_mention_a_named_thing_is_answered_only_from_passages_naming_it(cli, seeded_home):
+    # "Towns Fund" is a named thing: the Town Hall and Section 106 items beside it are not about it
+    answer = ask(cli, seeded_home, "Which councils mention the Towns Fund?")
+    quotes = [c["quote"] for c in answer["citations"]]
+    assert any("Towns Fund" in q for q in quotes), quotes
+    assert not any("Town Hall" in q or "Section 106" in q for q in quotes), quotes

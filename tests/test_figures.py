@@ -27,6 +27,9 @@ meant the loss of 600 posts, a quarter of our workforce.
 In January 2024 we began a Microsoft Copilot pilot with 120 staff from across the council.
 Early evaluation shows that Copilot saves each user about 20 minutes a day.
 
+In 2023 we introduced a webchat assistant called "Ask Sam" on the council's website. Sam handled
+40,000 conversations in its first year, half of them out of hours.
+
 Our scorecard combines cost per transaction, time to resolve enquiries, staff absence and
 customer satisfaction.
 
@@ -84,3 +87,10 @@ def test_a_year_followed_by_a_word_starting_with_m_is_not_millions():
 
     assert figures("Since 2010, Manchester has held its nerve") == {"2010"}
     assert figures("savings of £4.6m, and 12 m more") == {"£4.6m", "12m"}
+
+
+def test_a_two_part_question_asking_what_and_how_much_keeps_the_description(plan_home):
+    # "What is X and how much…": the sentence saying what it is (with only a year in it) answers too
+    answer = ask(plan_home, "What is Examplebury's webchat assistant and how much does it handle?")
+    assert answer["refused"] is False, answer["answer"]
+    assert any("Ask Sam" in c["quote"] for c in answer["citations"]), answer["citations"]

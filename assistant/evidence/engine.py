@@ -17,7 +17,8 @@ from functools import cached_property
 
 from assistant.evidence import filters as content
 from assistant.evidence.points import answerable, follows_on, score_points, select_points
-from assistant.evidence.question import QuestionAnalysis, analyse, compound_terms, council_key_words, mentions
+from assistant.evidence.question import (QuestionAnalysis, analyse, compound_terms, council_key_words, mentions,
+                                         mentions_named, named_phrases)
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
 from assistant.evidence.scoring import ScoredUnit, content_stems
@@ -28,6 +29,9 @@ COST_VERB = r"\bwhat (?:will|would|does|did|do)\b[^?]*\bcost\b(?! (?:down|pressu
 QUANTITY = re.compile(r"\b(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b"
                       r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost)s?\b\s*\??\s*$"
                       rf"|{COST_VERB}", re.IGNORECASE)
+# "What is X's webchat assistant and how much does it handle?": a description is asked for too
+SECOND_PART = re.compile(r"(?:\band|,)\s+(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number))\b",
+                         re.IGNORECASE)
 # "how much ... save / cost / pay / spend" is answered in money, not in minutes or staff
 MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))\b[^?]*\b(?:cost|costs|pay|pays|paid|spend|spends|"
                             r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
@@ -207,7 +211,7 @@ class EvidenceEngine:
             # the Government's request retold answers only a question about the request itself
             scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
         scored = [s for s in scored if not content.describes_itself(s.unit, retrieval.question)]
-        if QUANTITY.search(retrieval.question):
+        if QUANTITY.search(retrieval.question) and not SECOND_PART.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary
             # accommodation. The net cost rose to £38.5m."): it scores as well as that one
@@ -226,6 +230,9 @@ class EvidenceEngine:
         terms = compound_terms(analysis.topic or retrieval.question)
         if terms:  # a hyphenated term the question hinges on ("in-house"), in the point or its lead-in
             scored = [s for s in scored if all(mentions(s.unit.with_context(), t) for t in terms)]
+        named = named_phrases(analysis.topic or retrieval.question) if retrieval.across else []
+        if named:  # "which councils have received Exceptional Financial Support?": those that say so
+            scored = [s for s in scored if all(mentions_named(s.unit.with_context(), p) for p in named)]
         if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
             return []
         points = select_points(scored, retrieval.across, tuning, named=bool(analysis.councils))

@@ -106,6 +106,37 @@ def compound_terms(question: str) -> list[str]:
     return list(dict.fromkeys(COMPOUND.findall(text)))
 
 
+# "Exceptional Financial Support", "Internal Drainage Board": a named thing a question asks about
+NAMED_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:,?\s+(?:(?:of|and|for|the|on)\s+)?[A-Z][a-z]+)+")
+
+
+def named_phrases(topic: str) -> list[str]:
+    """Capitalised phrases of two or more words in a question (the councils' names already
+    taken out), past its first word: "Which councils have received Exceptional Financial Support?"."""
+    first = re.match(r"\s*\S+", topic)
+    rest = topic[first.end():] if first else topic
+    phrases = []
+    for phrase in NAMED_PHRASE.findall(rest):
+        words = phrase.split()
+        while words and words[0].strip(",").lower() in COMMON_CAPITALS:
+            words = words[1:]
+        if len(words) >= 2:
+            phrases.append(" ".join(words))
+    return phrases
+
+
+def mentions_named(text: str, phrase: str) -> bool:
+    """Most of ``phrase``'s words in ``text`` ("drainage board levies" for "Internal Drainage
+    Board"), or its initials as an acronym ("EFS")."""
+    from assistant.evidence.scoring import content_stems
+
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][a-z]+", phrase))
+    if len(initials) >= 2 and re.search(rf"\b{initials}s?\b", text):
+        return True
+    wanted = content_stems(phrase)
+    return bool(wanted) and 3 * len(wanted & content_stems(text)) >= 2 * len(wanted)
+
+
 def mentions(text: str, term: str) -> bool:
     """``term`` ("four-day") in ``text`` as written, spaced or joined ("four day", "fourday")."""
     parts = term.split("-")
