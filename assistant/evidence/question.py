@@ -154,10 +154,10 @@ def capitalised_names(question: str) -> list[str]:
     return names
 
 
-def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf: float = 4.5) -> QuestionAnalysis:
+def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf: float) -> QuestionAnalysis:
     """``vocabulary.mentions(word)`` says whether any indexed chunk contains the word,
     ``vocabulary.mentions_like(word)`` whether any has a word that begins as it does; a word
-    below ``uncommon_zipf`` in English (wordfreq's Zipf scale) that none has is unknown."""
+    below ``uncommon_zipf`` in English (wordfreq's Zipf scale; AnswerTuning) that none has is unknown."""
     from assistant.councils import find_in_text
 
     found = find_in_text(question, [c for c in known_councils if not c.lower().startswith("government")])

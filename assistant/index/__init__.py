@@ -283,8 +283,7 @@ class Index:
         ``prefix`` letters: "digitalisation" is like "digital", "recruitmnet" like "recruit")."""
         from assistant.index.lexical import tokenize
 
-        tokens = tokenize([word])[0]
-        return not tokens or self.lexical.has_all(tokens) or all(self.lexical.has_prefix(t[:prefix]) for t in tokens)
+        return self.mentions(word) or all(self.lexical.has_prefix(t[:prefix]) for t in tokenize([word])[0])
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self.catalog.chunks([chunk_id]).get(chunk_id)
