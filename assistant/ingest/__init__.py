@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from concurrent.futures import ThreadPoolExecutor
+import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -110,14 +111,21 @@ def ingest(settings, items: list[IngestItem], progress: Progress | None = None,
 
 def _ingest_all(index, items: list[IngestItem], reader: ThreadPoolExecutor, guidance, settings,
                 progress: Progress) -> Iterator[IngestResult]:
-    """Each file is read, chunked and split into sentences on the reader thread while the one
-    before it is embedded (the model runs outside Python's global lock), and chromadb is
+    """Each file is read, chunked and split into sentences on the reader thread, and chromadb is
     imported there too (~2 s). The index (catalog, store) is used on this thread only, and
     writes are made in order."""
     from assistant.index.vector_cache import prepare_answers
 
+    # Reading the next file while this one is embedded (the model runs outside Python's global
+    # lock) pays only with a core the model leaves idle: on 2 cores it slowed the model more
+    # than it saved (bench/run.py ingest, 40 files: 59.6 s read ahead, 54.6 s not).
+    ahead_ok = (os.cpu_count() or 1) > getattr(index.base_embedder, "threads", 0)
+
     def read(item):
-        return reader.submit(_read, item, settings, guidance, progress)
+        future = reader.submit(_read, item, settings, guidance, progress)
+        if not ahead_ok:
+            wait([future])  # a failure is raised where the file is ingested, as with reading ahead
+        return future
 
     ahead = read(items[0]) if items else None
     chroma = reader.submit(importlib.import_module, "chromadb")

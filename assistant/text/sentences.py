@@ -64,6 +64,9 @@ class Unit:
 def _segmenter():
     import pysbd
 
+    # pysbd builds a regular expression per abbreviation per call, more than re's cache
+    # holds (512), so each paragraph recompiled hundreds: a third of ingest's reading time
+    re._MAXCACHE = max(getattr(re, "_MAXCACHE", 0), 4096)
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
