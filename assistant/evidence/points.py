@@ -51,16 +51,17 @@ def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_
     own = np.array([weighted_overlap(q_stems, stems[i], weight) for i in range(len(units))])
     if expansions:
         # The evidence points widen a broad question ("what barriers...?") to what answers it;
-        # a specific question ("...customer contact online?") keeps to units sharing its words.
+        # a specific question ("...customer contact online?") keeps to units sharing enough of
+        # its words: a question's evidence points are its theme's, wider than what it asks.
         broad = expand_all or len(q_stems) <= tuning.broad_question_words
-        lifted = np.ones(len(units), dtype=bool) if broad else own > 0
+        lifted = np.ones(len(units), dtype=bool) if broad else own > tuning.expansion_own_share
         expanded = matrix.cosine(np.array(embedder.embed_documents(list(expansions)))).max(axis=1)
         lift = np.minimum(tuning.expansion_weight * expanded, sims + tuning.expansion_lift)
         sims = np.where(lifted, np.maximum(sims, lift), sims)
     scored = []
     for i, unit in enumerate(units):
         lexical = float(own[i])
-        if expansions and (broad or own[i] > 0):
+        if expansions and (broad or own[i] > tuning.expansion_own_share):
             for expansion in expansion_stems:
                 lexical = max(lexical, tuning.expansion_weight * weighted_overlap(expansion, stems[i], weight))
         echo = unit.chunk.kind != "guidance" and bool(wordings) and echoes(unit.text, wordings, tuning.echo_ratio, phrases)
@@ -130,7 +131,7 @@ def select_points(scored: list[ScoredUnit], across: bool, tuning, named: bool = 
         g = group(candidate)
         if g not in best or candidate.score < max(tuning.min_score, tuning.relative * best[g]) or len(chosen) >= limit:
             continue
-        if per_group.get(g, 0) >= tuning.max_per_group:
+        if per_group.get(g, 0) >= (tuning.max_per_council_across if across else tuning.max_per_group):
             continue
         if any(fuzz.token_set_ratio(candidate.unit.text, c.unit.text) >= tuning.duplicate_ratio for c in chosen):
             continue

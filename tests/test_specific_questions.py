@@ -1,0 +1,85 @@
+"""A question narrower than its theme ("...barriers from legacy systems?") is answered by what
+it asks, not by everything the theme's evidence points describe; and an answer across councils
+hears from several councils rather than filling up on one (assistant/evidence/points.py)."""
+
+import pytest
+
+from tests.conftest import ask_json as ask, run_cli
+
+NORTHBY = """# Northby District Council Productivity Plan 2024
+
+## Barriers
+
+The barriers we ask the Government to help remove are:
+
+- Procurement rules. Public procurement rules add cost and delay to small contracts, and a typical tender takes our officers about ninety days.
+- Ring-fenced grants. We manage 58 separate grants from Government, each with its own bidding and monitoring returns.
+- New burdens. New duties have come to us without full funding, most recently for food waste collections.
+
+## Technology
+
+Our main barrier from legacy systems is our housing management system, which dates from 2004 and cannot share data with our customer portal.
+"""
+
+SOUTHMERE = """# Southmere Borough Council Productivity Plan 2024
+
+## Technology and data
+
+Our revenues and benefits system is a legacy system twenty-two years old, and its supplier charges for every change to a letter.
+
+Three legacy social care case systems hold records of the same residents in different formats.
+
+Our legacy finance system cannot produce monthly budget reports without manual work in spreadsheets.
+
+The legacy planning system's licence ends in 2026 and the market has only two suppliers.
+
+Staff re-key data from the legacy waste system into the new customer portal by hand.
+
+Our legacy telephony system cannot record calls for training.
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("specific-questions")
+    home = folder / "home"
+    for name, text, council in (("northby.md", NORTHBY, "Northby District Council"),
+                                ("southmere.md", SOUTHMERE, "Southmere Borough Council")):
+        (folder / name).write_text(text, encoding="utf-8")
+        result = run_cli("ingest", folder / name, "--council", council, "--kind", "plan", home=home)
+        assert result.code == 0, result.stderr
+    return home
+
+
+def test_a_narrow_question_is_not_answered_by_other_points_of_its_theme(home):
+    answer = ask(home, "What barriers do councils face from legacy systems?")
+    assert answer["refused"] is False, answer["answer"]
+    quotes = " ".join(c["quote"] for c in answer["citations"])
+    assert "housing management system, which dates from 2004" in quotes, answer["answer"]
+    # barriers, but not from legacy systems: the theme's evidence points ("new burdens without
+    # funding", "regulation...") described them, the question did not
+    for other in ("Procurement rules", "Ring-fenced grants", "New burdens"):
+        assert other not in quotes, answer["answer"]
+
+
+def test_an_answer_across_councils_takes_a_few_points_from_each():
+    # six strong paragraphs of one council against one fair point of another: the answer
+    # hears from both, and no more than the per-council share of the first
+    from assistant.evidence.points import select_points
+    from assistant.evidence.scoring import ScoredUnit
+    from assistant.models import Chunk
+    from assistant.settings import AnswerTuning
+    from assistant.text.sentences import split_units
+
+    scored = []
+    for n, paragraph in enumerate(p for p in SOUTHMERE.split("\n\n") if not p.startswith("#")):
+        chunk = Chunk(id=f"s{n}", document_id="southmere", position=n, text=paragraph, page=1,
+                      council="Southmere Borough Council")
+        scored += [ScoredUnit(u, 0.7, 0.6, 0.68 - 0.01 * n) for u in split_units(chunk)]
+    northby = Chunk(id="n0", document_id="northby", position=0, text=NORTHBY.split("## Technology")[1].strip(),
+                    page=1, council="Northby District Council")
+    scored += [ScoredUnit(u, 0.65, 0.6, 0.62) for u in split_units(northby)]
+    tuning = AnswerTuning()
+    councils = [p.unit.chunk.council for p in select_points(scored, across=True, tuning=tuning)]
+    assert councils.count("Southmere Borough Council") == tuning.max_per_council_across < 6
+    assert "Northby District Council" in councils
