@@ -83,3 +83,53 @@ def test_an_answer_across_councils_takes_a_few_points_from_each():
     councils = [p.unit.chunk.council for p in select_points(scored, across=True, tuning=tuning)]
     assert councils.count("Southmere Borough Council") == tuning.max_per_council_across < 6
     assert "Northby District Council" in councils
+
+
+ASHWOLD = """# Ashwold District Council Productivity Plan 2024
+
+## Transforming our services
+
+Our transformation programme has moved the council to a new operating model built around three hubs: place, people and resources.
+
+We restructured our senior management into a new management structure of five directors in 2023.
+
+Our revenues and benefits service is now shared with a neighbouring district, under one management team.
+
+## Barriers
+
+- Single-year funding settlements make it hard to plan beyond the next budget.
+- Competitive bidding for small pots of funding takes officer time away from delivery.
+"""
+
+
+@pytest.fixture(scope="module")
+def ashwold(tmp_path_factory):
+    from tests.conftest import home_with_plan
+
+    folder = tmp_path_factory.mktemp("subtopic")
+    home = home_with_plan(folder, ASHWOLD, "Ashwold District Council")
+    # another council's plan speaks of its workforce, so the word itself is known to the index
+    (folder / "other.md").write_text("# Brindle Borough Council Productivity Plan 2024\n\n## Workforce\n\n"
+                                     "Our workforce strategy has cut agency spend by a third since 2022.\n", encoding="utf-8")
+    result = run_cli("ingest", folder / "other.md", "--council", "Brindle Borough Council", "--kind", "plan", home=home)
+    assert result.code == 0, result.stderr
+    return home
+
+
+def test_a_question_on_part_of_a_theme_the_plan_never_mentions_is_refused(ashwold):
+    # "workforce" is one of theme 1's subjects; the plan's operating model, management
+    # restructure and shared service are theme 1 too (its evidence points "restructure or new
+    # management structure", "shared services…"), but say nothing of its workforce
+    answer = ask(ashwold, "What did Ashwold say about its workforce?")
+    assert answer["refused"] is True, answer["answer"]
+
+
+def test_a_question_naming_a_theme_is_still_widened_to_the_whole_theme(ashwold):
+    transformation = ask(ashwold, "What did Ashwold say about transformation?")
+    assert transformation["refused"] is False, transformation["answer"]
+    assert any("operating model" in c["quote"] for c in transformation["citations"]), transformation["answer"]
+    # neither item says "barrier": the theme's evidence points ("funding settlements and
+    # competitive bidding") find them
+    barriers = ask(ashwold, "What barriers did Ashwold cite?")
+    quotes = " ".join(c["quote"] for c in barriers["citations"])
+    assert "Single-year funding settlements" in quotes and "Competitive bidding" in quotes, barriers["answer"]

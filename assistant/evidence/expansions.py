@@ -33,7 +33,22 @@ def guidance_expansions(question: str, guidance, embedder, tuning) -> list[str]:
     chosen = [i for i in in_theme if sims[i] >= best_in_theme - tuning.expansion_theme_window]
     chosen += [i for i in range(len(questions)) if i not in chosen and sims[i] >= tuning.expansion_cosine]
     chosen = sorted(chosen, key=lambda i: -sims[i])[:tuning.expansion_questions]
-    return [point for i in chosen for point in questions[i].evidence]
+    if not asked or asked & theme_name_stems(guidance):
+        return [point for i in chosen for point in questions[i].evidence]
+    # A question on part of a theme ("workforce", not "transformation") takes, from the theme's
+    # questions it is not itself close to, only the evidence points sharing one of its words
+    return [point for i in chosen for point in questions[i].evidence
+            if sims[i] >= tuning.expansion_cosine or asked & content_stems(point)]
+
+
+def theme_name_stems(guidance) -> set[str]:
+    """The words naming a theme ("technology", "data", "barriers"): in its title and one of its
+    single-word keywords. A question using one asks about the whole theme."""
+    names: set[str] = set()
+    for theme in guidance.themes:
+        single = content_stems(" ".join(k for k in theme.keywords if " " not in k))
+        names |= content_stems(theme.title) & single
+    return names
 
 
 _VECTORS: dict = {}
