@@ -84,6 +84,11 @@ class AnswerTuning(BaseModel):
     # "drones" 3.8, "chatbot" 2.3, "sickness" 3.8. Lower refuses fewer unknown words.
     uncommon_word_zipf: float = Field(4.5, description="a question's word rarer than this in English (wordfreq Zipf) "
                                       "that no document uses, nor a word beginning as it does, is refused")
+    overview_idf: float = Field(0.5, description="a question about a council whose every word is this common in "
+                                "the index (IDF) asks for an overview of its plan: in the dev index (eval/datasets/dev.jsonl) "
+                                "'productivity' is 0.01, the next most common stem ('service') 0.80")
+    overview_k: int = Field(6, description="passages per guidance question for an overview")
+    overview_per_theme: int = Field(2, description="points per theme in an overview")
     max_points: int = Field(10, description="points in an answer about one council or the corpus")
     max_points_across: int = Field(14, description="points in an answer across councils")
     max_per_group: int = Field(6, description="points in an answer about one council or the corpus, before "

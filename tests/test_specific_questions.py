@@ -133,3 +133,14 @@ def test_a_question_naming_a_theme_is_still_widened_to_the_whole_theme(ashwold):
     barriers = ask(ashwold, "What barriers did Ashwold cite?")
     quotes = " ".join(c["quote"] for c in barriers["citations"])
     assert "Single-year funding settlements" in quotes and "Competitive bidding" in quotes, barriers["answer"]
+
+
+def test_a_request_for_a_councils_plan_in_brief_gets_its_points_theme_by_theme(ashwold):
+    for question in ("Summarise Ashwold's productivity plan", "What does Ashwold's plan say?",
+                     "What is Ashwold's approach to productivity?"):
+        answer = ask(ashwold, question)
+        assert answer["refused"] is False, (question, answer["answer"])
+        quotes = " ".join(c["quote"] for c in answer["citations"])
+        assert "operating model" in quotes or "management structure" in quotes, (question, answer["answer"])
+        assert "Single-year funding settlements" in quotes or "Competitive bidding" in quotes, (question, answer["answer"])
+        assert {c["council"] for c in answer["citations"]} == {"Ashwold District Council"}, answer["answer"]

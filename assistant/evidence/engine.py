@@ -46,6 +46,10 @@ WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorit
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
 YEAR = re.compile(r"(?:19|20)\d\d")
+# "Summarise X's plan": a plan in brief is asked for, whatever single sentence might match
+OVERVIEW_CUE = re.compile(r"\b(?:summar(?:y|ise|ize)|overview|in brief|main points|key points)\b", re.IGNORECASE)
+# words that ask for a plan in brief when nothing answers them more closely
+OVERVIEW_WORDS = frozenset({"approach", "approaches", "overview", "priorities", "main", "key", "points"})
 NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
 
 
@@ -204,6 +208,9 @@ class EvidenceEngine:
         if asked != retrieval.question:  # without the names, closeness in meaning reads lower
             tuning = tuning.model_copy(update={"answer_semantic": tuning.answer_semantic_named,
                                                "answer_lexical": tuning.answer_lexical_named})
+        overview = bool(analysis.councils) and not retrieval.across
+        if overview and OVERVIEW_CUE.search(retrieval.question) and self.asks_overview(analysis.topic, ignore):
+            return self.overview_points(retrieval.filters)
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
                               retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
                               phrases=self.guidance.letter_phrases)
@@ -234,12 +241,43 @@ class EvidenceEngine:
         if named:  # "which councils have received Exceptional Financial Support?": those that say so
             scored = [s for s in scored if all(mentions_named(s.unit.with_context(), p) for p in named)]
         if not any(answerable(s, tuning) for s in scored) and not retrieval.tallied:
+            # "What does X's plan say?"; "What is X's approach to productivity?" where no
+            # sentence says what its approach is
+            if overview and self.asks_overview(analysis.topic, ignore | OVERVIEW_WORDS):
+                return self.overview_points(retrieval.filters)
             return []
         points = select_points(scored, retrieval.across, tuning, named=bool(analysis.councils))
         # "which councils...": every council the exhaustive tally found is named, not only those
         # whose passages ranked
         named = {p.unit.chunk.council for p in points}
         return points + [p for p in retrieval.tallied if p.unit.chunk.council not in named]
+
+    def asks_overview(self, topic: str, ignore: set[str]) -> bool:
+        """"What is Wyre Forest's approach to productivity?", "Summarise X's plan": no word of
+        what is asked is telling (each is in most passages, as "productivity" is)."""
+        stems = content_stems(topic, ignore)
+        weights = self.index.lexical.idf(stems) if stems else {}
+        return all(weights.get(s, 0.0) < self.settings.answer.overview_idf for s in stems)
+
+    def overview_points(self, filters: Filters) -> list[ScoredUnit]:
+        """A council's plan in brief: its best points for each theme's guidance questions, a
+        few per theme, in theme order (the council's own documents only)."""
+        tuning = self.settings.answer
+        own = filters.model_copy(update={"kinds": filters.kinds or list(NOT_GUIDANCE)})
+        points: list[ScoredUnit] = []
+        shown: set[str] = set()
+        for theme in self.guidance.themes:
+            found = [p for q in theme.questions for p in self.question_points(q, own, False, tuning.overview_k)
+                     if answerable(p, tuning)]
+            taken = 0
+            for point in sorted(found, key=lambda p: -p.score):
+                key = text_key(point.unit.text)
+                if key in shown or taken >= tuning.overview_per_theme:
+                    continue
+                shown.add(key)
+                points.append(point)
+                taken += 1
+        return points
 
     def question_points(self, question, filters: Filters, across: bool, k: int) -> list[ScoredUnit]:
         """A guidance question's points in the passages ``filters`` allow: what a council has
