@@ -97,13 +97,19 @@ class QuestionAnalysis:
 
 
 COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
+# "a four day week", "three year settlements": a count of a unit qualifying the noun after it is
+# the hyphenated term written spaced ("four-day week"); "saved £2m in one year" is not one
+SPACED_COMPOUND = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|\d+) (day|week|month|year|hour|tier)s? "
+                             r"(?!(?:a|an|the|of|in|on|to|for|and|or|ago|since|from|by|with|at)\b)[a-z]{3,}")
 
 
 def compound_terms(question: str) -> list[str]:
-    """Hyphenated terms a question hinges on ("four-day", "gold-plated", "in-house"): the
-    keyword index splits them into common words, so they are looked for whole."""
+    """Hyphenated terms a question hinges on ("four-day", "gold-plated", "in-house"), also
+    written spaced ("a four day week"): the keyword index splits them into common words, so
+    they are looked for whole."""
     text = re.sub(r"\w+['’]s\b", " ", question.lower())  # "arm's-length": not a compound of "s"
-    return list(dict.fromkeys(COMPOUND.findall(text)))
+    spaced = [f"{m.group(1)}-{m.group(2)}" for m in SPACED_COMPOUND.finditer(text)]
+    return list(dict.fromkeys(COMPOUND.findall(text) + spaced))
 
 
 # "Exceptional Financial Support", "Internal Drainage Board": a named thing a question asks about
