@@ -144,3 +144,32 @@ def test_a_request_for_a_councils_plan_in_brief_gets_its_points_theme_by_theme(a
         assert "operating model" in quotes or "management structure" in quotes, (question, answer["answer"])
         assert "Single-year funding settlements" in quotes or "Competitive bidding" in quotes, (question, answer["answer"])
         assert {c["council"] for c in answer["citations"]} == {"Ashwold District Council"}, answer["answer"]
+
+
+MINUTES = """# Corbel District Council: Policy Committee minutes, 27 June 2024
+
+## Item 9: Productivity Plan 2024
+
+The Chief Executive presented the Productivity Plan. There was no template for it, other than the
+questions in the letter and four themes relating to transformation, use of technology, plans to reduce
+wasteful spend and the barriers preventing progress.
+
+Members noted that the council's new customer portal had gone live in March and asked for a report on its use.
+
+RESOLVED that the Productivity Plan be approved for submission.
+"""
+
+
+@pytest.fixture(scope="module")
+def minutes(tmp_path_factory):
+    from tests.conftest import home_with_plan
+
+    return home_with_plan(tmp_path_factory.mktemp("themes-named"), MINUTES, "Corbel District Council")
+
+
+def test_a_sentence_naming_every_theme_is_the_requests_shape_not_the_councils_answer(minutes):
+    answer = ask(minutes, "What is Corbel doing to reduce wasteful spend?")
+    assert answer["refused"] is True, answer["answer"]
+    # what the council did is still found
+    portal = ask(minutes, "What did Corbel say about its customer portal?")
+    assert any("customer portal had gone live" in c["quote"] for c in portal["citations"]), portal["answer"]

@@ -216,7 +216,8 @@ class EvidenceEngine:
                               phrases=self.guidance.letter_phrases)
         if not (content.asks_about_paperwork(retrieval.question) or analysis.about_guidance):
             # the Government's request retold answers only a question about the request itself
-            scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not content.retells_government(s.unit)]
+            scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not (
+                content.retells_government(s.unit) or content.names_the_themes(s.unit, self.guidance))]
         scored = [s for s in scored if not content.describes_itself(s.unit, retrieval.question)]
         if QUANTITY.search(retrieval.question) and not SECOND_PART.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
@@ -289,7 +290,7 @@ class EvidenceEngine:
         scored = [s for s in score_points(question.text, hits, self.index.embedder, tuning, ignore, question.evidence,
                                           self.wordings, idf=self.index.lexical.idf,
                                           phrases=self.guidance.letter_phrases, expand_all=True)
-                  if not s.echo and not content.is_boilerplate(s.unit)]
+                  if not s.echo and not content.is_boilerplate(s.unit) and not content.names_the_themes(s.unit, self.guidance)]
         if not any(answerable(s, tuning) for s in scored):
             return []
         return select_points(scored, across, tuning)

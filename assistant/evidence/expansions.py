@@ -42,13 +42,15 @@ def guidance_expansions(question: str, guidance, embedder, tuning) -> list[str]:
 
 
 def theme_name_stems(guidance) -> set[str]:
-    """The words naming a theme ("technology", "data", "barriers"): in its title and one of its
-    single-word keywords. A question using one asks about the whole theme."""
-    names: set[str] = set()
-    for theme in guidance.themes:
-        single = content_stems(" ".join(k for k in theme.keywords if " " not in k))
-        names |= content_stems(theme.title) & single
-    return names
+    """The words naming a theme ("technology", "data", "barriers"). A question using one asks
+    about the whole theme."""
+    return set().union(*theme_names(guidance).values())
+
+
+def theme_names(guidance) -> dict[int, set[str]]:
+    """Each theme's naming words: in its title and one of its single-word keywords."""
+    return {theme.number: content_stems(theme.title)
+            & content_stems(" ".join(k for k in theme.keywords if " " not in k)) for theme in guidance.themes}
 
 
 _VECTORS: dict = {}

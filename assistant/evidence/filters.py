@@ -104,6 +104,18 @@ def retells_government(unit: Unit) -> bool:
     return retold(unit.text) or (unit.kind == "item" and retold(unit.lead_in))
 
 
+def names_the_themes(unit: Unit, guidance) -> bool:
+    """A sentence naming every theme ("…four themes relating to transformation, use of
+    technology, plans to reduce wasteful spend and the barriers preventing progress"): the
+    shape of the Government's request, not something the council did."""
+    from assistant.evidence.expansions import theme_names
+    from assistant.evidence.scoring import content_stems
+
+    names = theme_names(guidance)
+    stems = content_stems(unit.text)
+    return len(names) > 1 and all(words and words & stems for words in names.values())
+
+
 def guidance_wordings(guidance) -> list[str]:
     """The guidance's own words: themes, their notes, rules, questions and the letter's
     wording of each theme. The one list every job checks echoes against."""
