@@ -4,7 +4,7 @@ hears from several councils rather than filling up on one (assistant/evidence/po
 
 import pytest
 
-from tests.conftest import ask_json as ask, run_cli
+from tests.conftest import ask_json as ask, home_with_plan, run_cli
 
 NORTHBY = """# Northby District Council Productivity Plan 2024
 
@@ -104,8 +104,6 @@ Our revenues and benefits service is now shared with a neighbouring district, un
 
 @pytest.fixture(scope="module")
 def ashwold(tmp_path_factory):
-    from tests.conftest import home_with_plan
-
     folder = tmp_path_factory.mktemp("subtopic")
     home = home_with_plan(folder, ASHWOLD, "Ashwold District Council")
     # another council's plan speaks of its workforce, so the word itself is known to the index
@@ -162,8 +160,6 @@ RESOLVED that the Productivity Plan be approved for submission.
 
 @pytest.fixture(scope="module")
 def minutes(tmp_path_factory):
-    from tests.conftest import home_with_plan
-
     return home_with_plan(tmp_path_factory.mktemp("themes-named"), MINUTES, "Corbel District Council")
 
 
