@@ -69,12 +69,16 @@ CONTENTS_LINE = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,3}\s*$")
 # A document describing itself ("This document summarises what the Government asked…", "This
 # report sets out…"): it names the topics it covers, so it reads close to any question on
 # them, and says none of the facts
-SELF_DESCRIPTION = re.compile(r"^\s*(?:this|the present) (?:document|report|paper|note|page|summary|briefing|guide)\b"
+SELF_DESCRIPTION = re.compile(r"^\s*(?:this|the present) (?:document|report|paper|note|page|summary|briefing|guide"
+                              r"|(?:productivity )?plan)\b"
                               r"[^.;:]{0,40}?\b(?:summari[sz]es|sets out|set out|describes|outlines|explains|presents|"
                               r"provides|gives|covers|brings together)\b", re.IGNORECASE)
 # ...which does answer a question about the document itself
-DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out)\b",
-                               re.IGNORECASE)
+DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out|aims?|"
+                               r"(?:is|are|was) (?:it |they )?for)\b", re.IGNORECASE)
+# "…the council has considered the following themes:" leads into the Government's four themes
+THEMES_LEAD_IN = re.compile(r"\b(?:the following|four|4|the government'?s|the letter'?s|the guidance'?s) themes\b",
+                            re.IGNORECASE)
 
 
 
@@ -106,11 +110,14 @@ def retells_government(unit: Unit) -> bool:
 
 def names_the_themes(unit: Unit, guidance) -> bool:
     """A sentence naming every theme ("…four themes relating to transformation, use of
-    technology, plans to reduce wasteful spend and the barriers preventing progress"): the
-    shape of the Government's request, not something the council did."""
+    technology, plans to reduce wasteful spend and the barriers preventing progress"), or an
+    item of a list of them ("…has considered the following themes:"): the shape of the
+    Government's request, not something the council did."""
     from assistant.evidence.expansions import theme_names
     from assistant.evidence.scoring import content_stems
 
+    if unit.kind == "item" and THEMES_LEAD_IN.search(unit.lead_in or ""):
+        return True
     names = theme_names(guidance)
     stems = content_stems(unit.text)
     return len(names) > 1 and all(words and words & stems for words in names.values())
