@@ -135,6 +135,18 @@ def test_removing_one_questions_answer_flips_that_question(judge, tmp_path):
     assert {q: s for q, s in cut.items() if q != "3.5"} == {q: s for q, s in full.items() if q != "3.5"}
 
 
+def test_the_governments_request_retold_in_a_draft_answers_none_of_its_questions(judge, tmp_path):
+    # a real plan's opening: what the Government asked for, retold; the council's measures cut
+    sections = dict(SECTIONS)
+    sections[1] = (SECTIONS[1][0], SECTIONS[1][1].replace(
+        " We measure productivity through quarterly performance indicators reported to Cabinet and benchmarking "
+        "against similar councils.",
+        " In April 2024 the Government announced that councils must produce a productivity plan and submit it by "
+        "19 July 2024. The plans should set out how councils will measure productivity and improve performance."))
+    questions = questions_of(judge(draft(tmp_path, "retold.md", sections)))
+    assert questions["1.2"] != "covered", questions
+
+
 # --- rules -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("sentence, endorsed", [
     ("This plan was approved by the Executive on 16 July 2024 and will be published on our website.", True),

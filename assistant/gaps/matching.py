@@ -90,7 +90,7 @@ def document_units(chunks, guidance, vocabulary: Vocabulary, pages: dict[int, st
     """A document's sentences and list items, with their paragraph number on the page.
     ``pages`` (page number -> the page's text) places each unit among the page's blocks;
     without it paragraphs are counted within each chunk's page from its chunks' text."""
-    from assistant.evidence.filters import echoes, guidance_wordings
+    from assistant.evidence.filters import echoes, guidance_wordings, names_the_themes, retells_government
     from assistant.text.blocks import split_blocks
     from assistant.text.sentences import is_lead_in, split_units
 
@@ -110,6 +110,8 @@ def document_units(chunks, guidance, vocabulary: Vocabulary, pages: dict[int, st
                 continue
             position = max(offset, 0) + unit.start
             paragraph = sum(1 for s in starts.get(chunk.page, []) if s <= position) or 1
-            echo = vocabulary.restates(key_stems(unit.text)) or echoes(unit.text, wordings)
+            # the Government's words, its request retold, or its themes listed: nothing of the draft
+            echo = vocabulary.restates(key_stems(unit.text)) or echoes(unit.text, wordings) \
+                or retells_government(unit) or names_the_themes(unit, guidance)
             units.append(DraftUnit(unit, paragraph, echo))
     return units
