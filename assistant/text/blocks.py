@@ -30,6 +30,11 @@ NUMBERED_HEADING = re.compile(
     re.IGNORECASE,
 )
 TERMINAL = ".,;:"
+# A table row, as Markdown writes it ("| 2021/22 | £9.2m | Management restructure |") or as the
+# Word loader joins cells ("2021/22 | £9.2m | Management restructure"); and the rule under a
+# Markdown table's header ("|---|---|")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|\n]+(?:\s\|\s[^|\n]+){2,}$")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
 
 # Words that make a numbered line a statement rather than a title: auxiliaries and common
 # irregular past tenses (regular ones end in -ed). A heading such as "4. The barriers
@@ -60,7 +65,7 @@ NUMBERED_STATEMENT_WORDS = 6
 class Block:
     start: int  # offsets in the page text
     end: int
-    kind: str  # heading | item | para
+    kind: str  # heading | item | para | header (a table's header row: the lead-in of its rows)
     level: int = 2  # heading level
     lead_in: str = ""  # for list items: the line introducing the list
 
@@ -180,10 +185,12 @@ def split_blocks(text: str) -> list[Block]:
     block_start = True  # the previous line was blank, a heading, or ended a sentence
     prev_blank = True
     skip = -1  # the second line of a wrapped heading, already in its block
+    table_header = ""  # the header row of the table being read
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             block_start = prev_blank = True
+            table_header = ""
             continue
         if i == skip:
             prev_blank, block_start = False, True
@@ -191,6 +198,22 @@ def split_blocks(text: str) -> list[Block]:
         start = offsets[i] + (len(line) - len(line.lstrip()))
         end = offsets[i] + len(line.rstrip())
         next_line = lines[i + 1] if i + 1 < len(lines) else ""
+        if TABLE_RULE.match(line):
+            prev_blank, block_start = False, True
+            continue
+        if TABLE_ROW.match(line):
+            # each row a unit of its own, read under the table's header as a list item under its lead-in
+            cells = stripped.strip("|").strip()
+            start += stripped.index(cells)
+            end = start + len(cells)
+            if TABLE_RULE.match(next_line):
+                table_header = re.sub(r"\s*\|\s*", " | ", cells)
+                blocks.append(Block(start, end, "header"))
+            else:
+                blocks.append(Block(start, end, "item", lead_in=table_header or lead_in))
+            prev_blank, block_start = False, True
+            continue
+        table_header = ""
         after = lines[i + 2] if i + 2 < len(lines) else ""
         # a list after its lead-in: "...themes:\n1. How you...", also with a blank line between
         # when the next line goes on with the list

@@ -247,7 +247,7 @@ def split_units(chunk: Chunk) -> list[Unit]:
     units: list[Unit] = []
     text = chunk.text
     for block in split_blocks(text):
-        if block.kind == "heading":
+        if block.kind in ("heading", "header"):
             continue
         if block.kind == "item":
             marker = BULLET.match(text[block.start:block.end])
