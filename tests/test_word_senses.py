@@ -1,5 +1,6 @@
 """Words the stemmer would merge with another sense in this domain: "planning" (the
-service) is not "plan" (the document); "wasteful" (spend) is not "waste" (bins)."""
+service) is not "plan" (the document); "wasteful" (spend) is not "waste" (bins); an "officer"
+is not an "office"."""
 
 import pytest
 
@@ -16,6 +17,15 @@ Our planning service now determines 92% of minor applications within eight weeks
 moved planning officers onto a single case management system.
 
 Our waste and recycling crews use route-optimisation software, which removed one collection round.
+
+## Buildings
+
+We closed two of our three offices in 2023 and moved staff into the Civic Centre.
+
+## Staffing
+
+Our Business Intelligence Officer produces a monthly report on demand for each service, which managers
+use to move staff between teams.
 
 ## Spending
 
@@ -42,3 +52,9 @@ def test_waste_collection_is_not_wasteful_spend(plan_home):
     cited = quotes(plan_home, "What does Wexbridge say about waste collection?")
     assert any("route-optimisation" in q for q in cited), cited
     assert not any("wasteful spend" in q for q in cited), cited
+
+
+def test_an_officer_is_not_an_office(plan_home):
+    cited = quotes(plan_home, "What does Wexbridge say about offices?")
+    assert any("closed two of our three offices" in q for q in cited), cited
+    assert not any("Business Intelligence Officer" in q for q in cited), cited

@@ -43,8 +43,10 @@ FUNCTION_WORDS = frozenset({
 
 
 # Words the stemmer would merge with another sense in this domain: "planning" (the service)
-# is not "plan" (the document), nor "wasteful" (spend) "waste" (bins). They stand for themselves.
-OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "planning", "wasteful": "wasteful"}
+# is not "plan" (the document), nor "wasteful" (spend) "waste" (bins), nor an "officer" an
+# "office" (a building). They stand for themselves.
+OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "planning", "wasteful": "wasteful",
+             "officer": "officer", "officers": "officer"}
 
 
 def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
