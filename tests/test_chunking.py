@@ -71,6 +71,24 @@ def test_long_text_is_split_near_the_target_size():
     assert "".join(c.text for c in chunks).replace(" ", "") == (sentence * 40).replace(" ", "")
 
 
+def test_a_long_pdf_paragraph_is_cut_between_sentences_not_at_its_line_wraps():
+    # a PDF wraps lines anywhere: "...competitive bidding for" / "funding is costly..."
+    sentences = [f"Barrier {n} is that competitive bidding for small pots of funding is costly and uncertain, and "
+                 f"our bid number {n} took officers {n * 3} weeks to prepare." for n in range(1, 13)]
+    words, lines, line = " ".join(sentences).split(), [], []
+    for word in words:
+        line.append(word)
+        if len(" ".join(line)) > 70:
+            lines.append(" ".join(line))
+            line = []
+    text = "\n".join(lines + [" ".join(line)]) + "\n"
+    chunks = chunk_document(_doc(), [Page(number=1, text=text)], GUIDANCE)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert chunk.text.rstrip().endswith("prepare."), chunk.text[-60:]
+        assert chunk.text.lstrip().startswith("Barrier "), chunk.text[:60]
+
+
 def test_chunk_ids_are_stable():
     pages = [Page(number=1, text=PLAN)]
     assert [c.id for c in chunk_document(_doc(), pages, GUIDANCE)] == [c.id for c in chunk_document(_doc(), pages, GUIDANCE)]

@@ -21,18 +21,20 @@ from assistant.models import Chunk, Document, Page
 from assistant.text.blocks import heading_title, reads_as_statement, split_blocks
 
 # Bump when loading or chunking changes, so the next ingest re-chunks documents it would skip.
-CHUNKER_VERSION = "9"
+CHUNKER_VERSION = "10"
 TARGET_CHARS = 500
 MAX_CHARS = 800
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split one over-long block at paragraph, line, sentence or word boundaries."""
+    """Split one over-long block at paragraph, sentence, line or word boundaries. Sentences come
+    before lines: a line break inside a block is where a PDF wrapped the text ("…competitive
+    bidding for" / "funding is costly…"), and a cut there leaves two halves of a sentence."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=TARGET_CHARS, chunk_overlap=0, add_start_index=True, strip_whitespace=True,
-        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""], keep_separator="end",
+        separators=["\n\n", ". ", "; ", "\n", ", ", " ", ""], keep_separator="end",
     )
     spans = []
     for doc in splitter.create_documents([text[start:end]]):
