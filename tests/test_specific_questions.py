@@ -135,7 +135,7 @@ def test_a_question_naming_a_theme_is_still_widened_to_the_whole_theme(ashwold):
 
 def test_a_request_for_a_councils_plan_in_brief_gets_its_points_theme_by_theme(ashwold):
     for question in ("Summarise Ashwold's productivity plan", "What does Ashwold's plan say?",
-                     "What is Ashwold's approach to productivity?"):
+                     "What is Ashwold's approach to productivity?", "What has Ashwold achieved?"):
         answer = ask(ashwold, question)
         assert answer["refused"] is False, (question, answer["answer"])
         quotes = " ".join(c["quote"] for c in answer["citations"])

@@ -21,7 +21,7 @@ from assistant.evidence.question import (QuestionAnalysis, analyse, compound_ter
                                          mentions_named, named_phrases)
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
-from assistant.evidence.scoring import ScoredUnit, content_stems
+from assistant.evidence.scoring import OVERVIEW_WORDS, ScoredUnit, content_stems
 from assistant.models import Filters, SearchHit
 
 # "What will X cost (the council)?": cost as the verb (not "cost pressures", "keep costs down")
@@ -48,8 +48,6 @@ NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
 YEAR = re.compile(r"(?:19|20)\d\d")
 # "Summarise X's plan": a plan in brief is asked for, whatever single sentence might match
 OVERVIEW_CUE = re.compile(r"\b(?:summar(?:y|ise|ize)|overview|in brief|main points|key points)\b", re.IGNORECASE)
-# words that ask for a plan in brief when nothing answers them more closely
-OVERVIEW_WORDS = frozenset({"approach", "approaches", "overview", "priorities", "main", "key", "points"})
 NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")  # "6.1 There are..." is a paragraph number
 
 
@@ -290,7 +288,8 @@ class EvidenceEngine:
         scored = [s for s in score_points(question.text, hits, self.index.embedder, tuning, ignore, question.evidence,
                                           self.wordings, idf=self.index.lexical.idf,
                                           phrases=self.guidance.letter_phrases, expand_all=True)
-                  if not s.echo and not content.is_boilerplate(s.unit) and not content.names_the_themes(s.unit, self.guidance)]
+                  if not (s.echo or content.is_boilerplate(s.unit) or content.names_the_themes(s.unit, self.guidance)
+                          or content.describes_itself(s.unit, question.text))]
         if not any(answerable(s, tuning) for s in scored):
             return []
         return select_points(scored, across, tuning)

@@ -203,11 +203,12 @@ def topic_words(topic: str, councils: list[str]) -> list[str]:
     roads?"): an uncommon word no document uses, nor any word beginning as it does, cannot be
     answered from them. Capitalised words are names (capitalised_names); adverbs ("roughly")
     say how, not what."""
-    from assistant.evidence.scoring import FUNCTION_WORDS, QUESTION_WORDS
+    from assistant.evidence.scoring import FUNCTION_WORDS, OVERVIEW_WORDS, QUESTION_WORDS
 
     own = {w for c in councils for w in council_key_words(c)} | COUNCIL_TYPE_WORDS
     return [w for w in dict.fromkeys(re.findall(r"(?<![\w'’-])[a-z]{4,}(?![\w'’-])", topic))
-            if w not in QUESTION_WORDS and w not in FUNCTION_WORDS and w not in own and not w.endswith("ly")]
+            if w not in QUESTION_WORDS and w not in FUNCTION_WORDS and w not in OVERVIEW_WORDS and w not in own
+            and not w.endswith("ly")]
 
 
 def _mentioned(name: str, vocabulary_has) -> bool:
