@@ -67,3 +67,17 @@ def test_an_answer_quotes_a_tables_rows_one_by_one_under_its_header(plan_home):
     assert "2022/23 | £7.4m | Leisure contract; procurement" in quotes, answer["answer"]
     assert not any("---" in q or q.startswith("|") or q.count("|") > 2 for q in quotes), quotes
     assert "Year | Savings delivered | Main sources" in answer["answer"]  # the rows are read under it
+
+
+def test_a_tables_row_is_content_where_a_sign_off_tables_row_is_not():
+    from assistant.evidence.filters import is_boilerplate
+    from assistant.models import Chunk
+    from assistant.text.sentences import split_units
+
+    def units(text):
+        return split_units(Chunk(id="c", document_id="d", position=0, text=text, page=1))
+
+    row = [u for u in units(PLAN.split("## Savings\n\n")[1]) if u.text.startswith("2022/23")][0]
+    assert not is_boilerplate(row)
+    sign_off = units("Report Author | Jane Doe | Head of Finance\n")[0]
+    assert is_boilerplate(sign_off)

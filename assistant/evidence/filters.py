@@ -177,7 +177,10 @@ def is_boilerplate(unit: Unit) -> bool:
         return True
     if FORM_LABEL.match(text) and not text.endswith((".", "!", "?")):  # "Report Author  Jane Doe"
         return True
-    if ("\t" in text or " | " in text) and len(text.split()) <= 12:  # a row of a form or sign-off table
+    # a row of a form or sign-off table; not a row of a table with a header ("Year | Savings
+    # delivered | …"), which text/blocks.py reads as an item under it
+    if ("\t" in text or " | " in text) and len(text.split()) <= 12 and not (
+            unit.kind == "item" and " | " in unit.lead_in):
         return True
     if unit.kind == "sentence" and text[:1].islower():  # the tail of a broken line, not a sentence
         return True
