@@ -185,6 +185,13 @@ def test_council_option_refuses_other_and_ambiguous_councils():
     assert "Unnamed county council" in councils.candidates("county", KNOWN)
 
 
+def test_a_real_councils_name_that_begins_an_indexed_ones_suggests_it():
+    known = ["Pendle Borough Council", "Wyre Forest District Council", "Preston City Council"]
+    with pytest.raises(UserError, match="Did you mean 'Wyre Forest District Council'.*Wyre Borough Council has no "
+                                        "documents indexed"):
+        councils.resolve("Wyre", known)
+
+
 def test_council_option_errors_say_what_to_do():
     with pytest.raises(UserError, match="Did you mean 'Redditch Borough Council'"):
         councils.resolve("Reditch", KNOWN)

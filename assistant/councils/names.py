@@ -210,6 +210,11 @@ def resolve(name: str, known: list[str]) -> str:
     if close:
         message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
     elif authority:
+        # "Wyre" is Wyre Borough Council; the officer may mean the indexed Wyre Forest District Council
+        typed = " ".join(tokens(name))
+        longer = [k for k in known if k != authority.official_name and " ".join(tokens(k)).startswith(typed + " ")]
+        if longer:
+            message += f" Did you mean {' or '.join(repr(c) for c in longer)}?"
         message += (f" {authority.official_name} has no documents indexed; add them with: "
                     f"assistant ingest FILE --council \"{authority.official_name}\".")
     listed = "; ".join(known) if len(known) <= 30 else "; ".join(known[:30]) + f"; and {len(known) - 30} more"
