@@ -48,9 +48,17 @@ def theme_name_stems(guidance) -> set[str]:
 
 
 def theme_names(guidance) -> dict[int, set[str]]:
-    """Each theme's naming words: in its title and one of its single-word keywords."""
-    return {theme.number: content_stems(theme.title)
-            & content_stems(" ".join(k for k in theme.keywords if " " not in k)) for theme in guidance.themes}
+    """Each theme's naming words: in its title and one of its single-word keywords. Worked out
+    once per guidance: the filters ask it of every sentence scored."""
+    key = (guidance.id, len(guidance.themes))
+    if key not in _THEME_NAMES:
+        _THEME_NAMES[key] = {theme.number: content_stems(theme.title)
+                             & content_stems(" ".join(k for k in theme.keywords if " " not in k))
+                             for theme in guidance.themes}
+    return _THEME_NAMES[key]
+
+
+_THEME_NAMES: dict = {}
 
 
 _VECTORS: dict = {}
