@@ -183,13 +183,42 @@ def test_results_stay_exact_as_documents_come_and_go(tmp_path):
     the IDFs and the segments change."""
     catalog = Catalog(tmp_path / "catalog.sqlite")
     reader = LexicalReader(catalog.db)
+    for _ in _documents_come_and_go(catalog):
+        for question in QUESTIONS[:8]:
+            assert reader.query(question, 10) == _full_bm25(catalog, reader, question, 10, Filters())
+    catalog.close()
+
+
+def _documents_come_and_go(catalog: Catalog):
+    """Adds (and merges), removals and replacements, a pause every tenth document."""
     for step in range(60):
         catalog.replace_document(*_document(step, chunks=4 + step % 9))
         if step % 7 == 6:
             catalog.remove_document(f"doc{step - 3:04d}v0")
+        if step % 9 == 8:
+            doc, chunks = _document(step - 4, version=1, chunks=6)
+            catalog.replace_document(doc, chunks, replaces=f"doc{step - 4:04d}v0")
         if step % 10 == 9:
-            for question in QUESTIONS[:8]:
-                assert reader.query(question, 10) == _full_bm25(catalog, reader, question, 10, Filters())
+            yield step
+
+
+@pytest.mark.parametrize("cache_bytes", [1 << 30, 40_000])
+def test_a_reader_that_keeps_posting_lists_answers_as_a_new_one_as_documents_come_and_go(tmp_path, monkeypatch,
+                                                                                        cache_bytes):
+    """A long-lived reader (chat, the web app) keeps the posting lists it has read: after
+    adds, merges, replacements and removals, and with lists evicted to stay within its
+    budget, it answers as a reader that has read nothing yet."""
+    monkeypatch.setattr(lexical_search, "CACHE_FROM", 0)
+    monkeypatch.setattr(lexical_search, "CACHE_BYTES", cache_bytes)
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    reader = LexicalReader(catalog.db)
+    for _ in _documents_come_and_go(catalog):
+        for question in QUESTIONS[:8]:
+            fresh = LexicalReader(catalog.db)
+            assert reader.query(question, 10) == fresh.query(question, 10)
+            assert reader.query(question, 10, Filters(councils=[COUNCILS[1]])) == \
+                fresh.query(question, 10, Filters(councils=[COUNCILS[1]]))
+    assert 0 < reader._cached_bytes <= cache_bytes
     catalog.close()
 
 

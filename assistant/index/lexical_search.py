@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from contextlib import contextmanager
 
 from assistant.index.lexical import _meta_int, filter_sql, tokenize
@@ -37,6 +38,15 @@ MMAP_BYTES = 1 << 31
 # bench/lexical.py's 48 questions at 1M chunks with a kind of document (a sixth of the rows)
 # and with a kind and a theme: 1.0 asked 110 times for 96 queries, 1.5 and 2.0 once each.
 SPARE = 1.5
+# A resident process (chat, the web app, evaluation) keeps the posting lists it has read, up
+# to CACHE_BYTES, least recently used out first: a question's common stems (council, plan,
+# service...) are most of the megabytes it reads at 1M chunks, and most questions share
+# them. Lists under CACHE_FROM bytes are cheap to read again. Calibrated at 1M chunks
+# (bench/lexical.py --queries-at 1000000's index; its 48 questions in turn, 3 rounds, top 40,
+# CPU ms, 2 cores with another job): no cache mean 16.3 / p95 33.7; 32 MB 13.1 / 25.7;
+# 96 MB 12.3 / 22.6; 192 MB 10.0 / 18.9. 96 MB keeps the search process under 1 GiB there.
+CACHE_BYTES = 96 << 20
+CACHE_FROM = 64 << 10
 
 
 class LexicalReader:
@@ -46,6 +56,9 @@ class LexicalReader:
     def __init__(self, db: sqlite3.Connection):
         self.db = db
         db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self._cache: OrderedDict = OrderedDict()  # (stem, segments) -> _lists(), least recently used first
+        self._cached_bytes = 0
+        self._cache_lock = threading.Lock()
 
     def chunk_count(self) -> int:
         return _meta_int(self.db, "lexical_chunks")
@@ -101,19 +114,44 @@ class LexicalReader:
         df = self.document_frequencies(weight)
         if not n or not df:
             return [], 0.0
-        lists: dict[str, list[PostingList]] = defaultdict(list)
-        found = self.db.execute("SELECT rowid, term FROM lexical_postings WHERE term IN "
+        segments: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        found = self.db.execute("SELECT rowid, term, segment FROM lexical_postings WHERE term IN "
                                 "(SELECT value FROM json_each(?)) ORDER BY term, segment",
                                 (json.dumps(list(df)),)).fetchall()
-        for rowid, term in found:  # incremental blob I/O: ~10x faster than the same blob SELECTed
-            with self.db.blobopen("lexical_postings", "data", rowid, readonly=True) as blob:
-                lists[term].append(PostingList.of(blob.read()))
+        for rowid, term, segment in found:
+            segments[term].append((rowid, segment))
         stems = []
-        for term in sorted(lists):
+        for term in sorted(segments):
+            lists, most_tf, least_length = self._lists(term, segments[term])
             stems.append(StemLists(term, weight[term] * math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)),
-                                   joined(lists[term]), max(listed.most_tf for listed in lists[term]),
-                                   min(listed.least_length for listed in lists[term])))
+                                   lists, most_tf, least_length))
         return stems, total / n
+
+    def _lists(self, term: str, where: list[tuple[int, int]]) -> tuple[list[PostingList], int, int]:
+        """A stem's posting lists (``where``: their rowids and segments), joined, with their
+        largest count and smallest length: from the cache when this process has read the
+        same segments' lists of the stem before. A (stem, segment) list is written once and
+        never changed (a merge writes a new segment; segment ids are never reused), so a
+        cached list is that of any snapshot holding the segment."""
+        key = (term, tuple(segment for _, segment in where))
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        read = []
+        for rowid, _ in where:  # incremental blob I/O: ~10x faster than the same blob SELECTed
+            with self.db.blobopen("lexical_postings", "data", rowid, readonly=True) as blob:
+                read.append(PostingList.of(blob.read()))
+        found = (joined(read), max(listed.most_tf for listed in read), min(listed.least_length for listed in read))
+        size = sum(listed.nbytes for listed in found[0])
+        if size >= CACHE_FROM:
+            with self._cache_lock:
+                self._cache[key] = found
+                self._cached_bytes += size
+                while self._cached_bytes > CACHE_BYTES:
+                    _, (evicted, _, _) = self._cache.popitem(last=False)
+                    self._cached_bytes -= sum(listed.nbytes for listed in evicted)
+        return found
 
     def scores(self, tokens: list[str], among=None) -> tuple:
         """(row numbers, their BM25 scores) of every row any of the tokens occur in, scored

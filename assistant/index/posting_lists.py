@@ -61,6 +61,10 @@ class PostingList:
         self.least_length = least_length if least_length is not None else (int(lengths.min()) if self.count else 0)
         self.first, self.last = (int(rows[0]), int(rows[-1])) if self.count else (0, -1)
 
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes + self.lengths.nbytes + self.tf.nbytes
+
     @classmethod
     def of(cls, data: bytes) -> PostingList:
         return cls(*unpack(data), *HEADER.unpack_from(data))
