@@ -1,6 +1,6 @@
 """Words the stemmer would merge with another sense in this domain: "planning" (the
 service) is not "plan" (the document); "wasteful" (spend) is not "waste" (bins); an "officer"
-is not an "office"."""
+is not an "office"; "accountability" is not "take account of"."""
 
 import pytest
 
@@ -30,6 +30,15 @@ use to move staff between teams.
 ## Spending
 
 We reduce wasteful spend by reviewing every contract over £25,000 before it is renewed.
+
+## Funding
+
+We ask the Government to take account of the fixed costs of small councils when it sets funding.
+
+## Controls
+
+Spending is kept accountable: every purchase over £5,000 is checked by the Procurement Team, and a Spending
+Control Board chaired by the Chief Executive reviews all non-contractual spend over £10,000.
 """
 
 
@@ -58,3 +67,20 @@ def test_an_officer_is_not_an_office(plan_home):
     cited = quotes(plan_home, "What does Wexbridge say about offices?")
     assert any("closed two of our three offices" in q for q in cited), cited
     assert not any("Business Intelligence Officer" in q for q in cited), cited
+
+
+def test_accountability_is_not_taking_account_of(plan_home):
+    cited = quotes(plan_home, "What does Wexbridge say about accountability?")
+    assert any("Control Board" in q for q in cited), cited
+    assert not any("take account of" in q for q in cited), cited
+
+
+def test_a_word_in_its_own_sense_weighs_as_the_stem_the_index_holds(plan_home):
+    from assistant.settings import load_settings
+    from assistant.workspace import open_workspace
+
+    workspace = open_workspace(load_settings(plan_home))
+    lexical = workspace.index.lexical
+    assert workspace.evidence.idf({"accountability", "officer", "spend"}) == \
+        {"accountability": lexical.idf({"account"})["account"], "officer": lexical.idf({"offic"})["offic"],
+         "spend": lexical.idf({"spend"})["spend"]}

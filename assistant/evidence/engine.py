@@ -21,7 +21,7 @@ from assistant.evidence.question import (QuestionAnalysis, analyse, compound_ter
                                          mentions_named, named_phrases)
 from assistant.evidence.retrieval import (NOT_GUIDANCE, Retrieval, describe_filters, each_council, implied_filters,
                                           one_scope, spread)
-from assistant.evidence.scoring import OVERVIEW_WORDS, ScoredUnit, content_stems
+from assistant.evidence.scoring import OVERVIEW_WORDS, ScoredUnit, content_stems, index_stem
 from assistant.models import Filters, SearchHit
 
 # "What will X cost (the council)?": cost as the verb (not "cost pressures", "keep costs down")
@@ -210,7 +210,7 @@ class EvidenceEngine:
         if overview and OVERVIEW_CUE.search(retrieval.question) and self.asks_overview(analysis.topic, ignore):
             return self.overview_points(retrieval.filters)
         scored = score_points(asked, retrieval.hits, self.index.embedder, tuning, ignore,
-                              retrieval.expansions, self.wordings, idf=self.index.lexical.idf,
+                              retrieval.expansions, self.wordings, idf=self.idf,
                               phrases=self.guidance.letter_phrases)
         if not (content.asks_about_paperwork(retrieval.question) or analysis.about_guidance):
             # the Government's request retold answers only a question about the request itself
@@ -251,11 +251,18 @@ class EvidenceEngine:
         named = {p.unit.chunk.council for p in points}
         return points + [p for p in retrieval.tallied if p.unit.chunk.council not in named]
 
+    def idf(self, stems: set[str]) -> dict[str, float]:
+        """The keyword index's IDF of content stems; a word kept in its own sense weighs as
+        its indexed stem (not as a word no passage holds, the highest weight of all)."""
+        indexed = {s: index_stem(s) for s in stems}
+        weights = self.index.lexical.idf(set(indexed.values()))
+        return {s: weights[i] for s, i in indexed.items()}
+
     def asks_overview(self, topic: str, ignore: set[str]) -> bool:
         """"What is Wyre Forest's approach to productivity?", "Summarise X's plan": no word of
         what is asked is telling (each is in most passages, as "productivity" is)."""
         stems = content_stems(topic, ignore)
-        weights = self.index.lexical.idf(stems) if stems else {}
+        weights = self.idf(stems) if stems else {}
         return all(weights.get(s, 0.0) < self.settings.answer.overview_idf for s in stems)
 
     def overview_points(self, filters: Filters) -> list[ScoredUnit]:
@@ -286,7 +293,7 @@ class EvidenceEngine:
         hits = search(self.index, question.text, filters, k, question.evidence)
         ignore = {w for c in self.councils() for w in council_key_words(c)}
         scored = [s for s in score_points(question.text, hits, self.index.embedder, tuning, ignore, question.evidence,
-                                          self.wordings, idf=self.index.lexical.idf,
+                                          self.wordings, idf=self.idf,
                                           phrases=self.guidance.letter_phrases, expand_all=True)
                   if not (s.echo or content.is_boilerplate(s.unit) or content.names_the_themes(s.unit, self.guidance)
                           or content.describes_itself(s.unit, question.text))]

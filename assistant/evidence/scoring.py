@@ -50,7 +50,16 @@ FUNCTION_WORDS = frozenset({
 # is not "plan" (the document), nor "wasteful" (spend) "waste" (bins), nor an "officer" an
 # "office" (a building). They stand for themselves.
 OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "planning", "wasteful": "wasteful",
-             "officer": "officer", "officers": "officer"}
+             "officer": "officer", "officers": "officer", "accountability": "accountability",
+             "accountable": "accountability", "informal": "informal"}
+
+
+def index_stem(stem: str) -> str:
+    """The stem the keyword index holds for a content stem: a word kept in its own sense
+    ("accountability") is indexed under the stemmer's stem ("account")."""
+    from assistant.index.lexical import tokenize
+
+    return tokenize([stem])[0][0] if stem in OWN_SENSE.values() else stem
 
 
 def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> set[str]:
