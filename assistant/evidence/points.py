@@ -17,13 +17,14 @@ Points must score at least ``min_score`` and ``relative`` x the best point of th
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.evidence.filters import echoes, is_non_content
 from assistant.evidence.injection import addresses_ai
 from assistant.evidence.scoring import ScoredUnit, UnitMatrix, content_stems, weighted_overlap
 from assistant.models import SearchHit
 from assistant.text.acronyms import with_spelled_out
-from assistant.text.sentences import is_lead_in, split_units
+from assistant.text.sentences import Unit, is_lead_in, split_units
 
 
 def score_points(question: str, hits: list[SearchHit], embedder, tuning, ignore_words: set[str] = frozenset(),
@@ -138,7 +139,40 @@ def select_points(scored: list[ScoredUnit], across: bool, tuning, named: bool = 
         chosen.append(candidate)
         per_group[g] = per_group.get(g, 0) + 1
         per_document[candidate.unit.chunk.document_id] = per_document.get(candidate.unit.chunk.document_id, 0) + 1
-    return complete_lists(chosen, scored, limit, tuning)
+    return [with_antecedent(c, chosen) for c in complete_lists(chosen, scored, limit, tuning)]
+
+
+# "The partnership saved £3.9m": a definite phrase whose noun the sentence before names
+DEFINITE = re.compile(r"^the\s+([a-z]+)\b", re.IGNORECASE)
+ANTECEDENTS = 2
+REFERS_BACK = re.compile(r"^(?:it|its|this|these|they|their|those|such)\b", re.IGNORECASE)
+
+
+def with_antecedent(point: ScoredUnit, chosen: list[ScoredUnit]) -> ScoredUnit:
+    """A point that refers back to the sentence before it ("It saves £310,000 a year", "The
+    partnership has one ICT manager...") is shown with that sentence, which says what it is
+    about, as one verbatim passage (going back at most ANTECEDENTS sentences); unless that
+    sentence is a point of its own."""
+    unit = point.unit
+    if unit.kind != "sentence":
+        return point
+    units = split_units(unit.chunk)
+    start, first = unit.start, unit
+    for _ in range(ANTECEDENTS):
+        definite = DEFINITE.match(first.text)
+        if not (definite or REFERS_BACK.match(first.text)):
+            break
+        before = [u for u in units if u.end <= first.start]
+        previous = before[-1] if before else None
+        if previous is None or not follows_on(previous, first) or any(
+                c.unit.chunk is unit.chunk and c.unit.start == previous.start for c in chosen):
+            break
+        if definite and definite.group(1).lower()[:5] not in previous.text.lower():
+            break  # ("The council has..." names its subject; "The partnership" needs the one before)
+        start, first = previous.start, previous
+    if start == unit.start:
+        return point
+    return replace(point, unit=Unit(unit.chunk, start, unit.end, "sentence", first.lead_in))
 
 
 def complete_lists(chosen: list[ScoredUnit], scored: list[ScoredUnit], limit: int, tuning) -> list[ScoredUnit]:
