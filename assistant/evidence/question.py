@@ -187,7 +187,26 @@ def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf:
     analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary.mentions)]
     analysis.unknown_names += [w for w in topic_words(analysis.topic, councils)
                                if not _mentioned(w, vocabulary.mentions_like) and _uncommon(w, uncommon_zipf)]
+    analysis.unknown_names += shadowed_councils(analysis.topic, known_councils)
     return analysis
+
+
+def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
+    """Names of real councils, none of whose documents is indexed, that only begin an indexed
+    council's name: "Wyre" (Wyre Borough Council) when Wyre Forest District Council is
+    indexed. The documents use the word, so it is not unknown to them; but not for that council."""
+    from assistant.councils import register, tokens
+
+    indexed = [tokens(c) for c in known_councils]
+    found = []
+    for name in dict.fromkeys(capitalised_names(topic)):
+        words = tokens(name)
+        authority = register().lookup(name, strict=True) if words else None
+        if authority is None or not authority.current or authority.official_name in known_councils:
+            continue
+        if any(k[:len(words)] == words and len(k) > len(words) for k in indexed):
+            found.append(name)
+    return found
 
 
 def _uncommon(word: str, zipf: float) -> bool:
