@@ -145,6 +145,9 @@ def select_points(scored: list[ScoredUnit], across: bool, tuning, named: bool = 
 # "The partnership saved £3.9m": a definite phrase whose noun the sentence before names
 DEFINITE = re.compile(r"^the\s+([a-z]+)\b", re.IGNORECASE)
 ANTECEDENTS = 2
+# "The council", "the Government", "the plan": who or what is meant is plain without the sentence before
+SELF_EVIDENT = frozenset({"council", "councils", "government", "plan", "plans", "report", "authority", "cabinet",
+                          "minister", "department", "borough", "city", "county", "district"})
 REFERS_BACK = re.compile(r"^(?:it|its|this|these|they|their|those|such)\b", re.IGNORECASE)
 
 
@@ -167,7 +170,8 @@ def with_antecedent(point: ScoredUnit, chosen: list[ScoredUnit]) -> ScoredUnit:
         if previous is None or not follows_on(previous, first) or any(
                 c.unit.chunk is unit.chunk and c.unit.start == previous.start for c in chosen):
             break
-        if definite and definite.group(1).lower()[:5] not in previous.text.lower():
+        noun = definite.group(1).lower() if definite else ""
+        if definite and (noun in SELF_EVIDENT or noun[:5] not in previous.text.lower()):
             break  # ("The council has..." names its subject; "The partnership" needs the one before)
         start, first = previous.start, previous
     if start == unit.start:
