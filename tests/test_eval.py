@@ -90,6 +90,9 @@ def test_headings_and_lead_ins_are_not_claims_and_a_list_item_is_one_statement()
         ("Garden waste - a new service. It generates income.", [2]),
         ("Funding through single year settlements.", [3]),
     ]
+    # an item keeps the lead-in the answer shows above it; an item not under one has none
+    lead_in = "Examples of service-wide barriers preventing us from improving productivity further are:"
+    assert [s.context for s in statements] == [lead_in, lead_in, ""]
 
 
 def test_prose_is_split_into_sentences_each_with_its_own_citations():
@@ -278,6 +281,13 @@ def test_the_point_judge_on_real_points():
                           "Fenmoor District Council", "")
     assert not judge.on_topic(item, "Since 2021 the council has organised its services around 12 neighbourhoods.",
                               "Cathmoor City Council", "")
+    # a list item is read under the lead-in the answer shows above it
+    legacy = Item("legacy", "What barriers do councils face from legacy systems?", {}, [], [], True, councils=[],
+                  relevant=["barriers from legacy systems", "old IT systems"])
+    item_text = "Lack of standardisation of data requirements."
+    assert not judge.on_topic(legacy, item_text, "Redditch Borough Council", "")
+    assert judge.on_topic(legacy, item_text, "Redditch Borough Council", "",
+                          context="Barriers we experience from our legacy systems are:")
     named = Item(**{**item.__dict__, "councils": ["Fenmoor District Council"]})
     assert not judge.on_topic(named, "The council must pay special levies to the five Internal Drainage Boards.",
                               "Borough Council of Eastmere and Wexley", "")

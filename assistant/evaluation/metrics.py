@@ -13,7 +13,8 @@ What counts as a claim in an answer (``answer_statements``):
   ("10 points from 3 documents ...:") or a list's lead-in ("We measure productivity
   through:") — not a claim.
 - A list item is one statement, cited by the [n] markers it carries (the extractive
-  answer quotes a list item whole, sometimes two sentences, with one marker at its end).
+  answer quotes a list item whole, sometimes two sentences, with one marker at its end);
+  an item indented under a label keeps that label as its context (the point judge reads it).
 - A paragraph is split into sentences, each cited by its own markers (ALCE's unit).
 - A sentence that says the documents do not say something states no fact: not a claim.
 """
@@ -38,6 +39,7 @@ NO_ANSWER = re.compile(r"\bdo(?:es)? not (?:say|mention|answer)\b", re.IGNORECAS
 class Statement:
     text: str  # the claim, without its [n] markers
     citations: list[int] = field(default_factory=list)  # the [n] numbers it carries, in order
+    context: str = ""  # a list item's lead-in, as the answer shows it above the item
 
 
 def _statement(text: str) -> Statement | None:
@@ -53,15 +55,21 @@ def answer_statements(answer: str) -> list[Statement]:
 
     statements: list[Statement] = []
     text = markers_before_stop(answer.replace("\r\n", "\n"))
+    label, label_indent = "", -1  # the last label, and how far it is indented
     for line in text.split("\n"):
         if not line.strip() or HEADING.match(line):
             continue
         item = LIST_ITEM.match(line)
         body = line[item.end():].strip() if item else line.strip()
+        indent = len(line) - len(line.lstrip())
         if body.rstrip(" -").endswith(":") and not MARKS.search(body):
-            continue  # a label
+            label, label_indent = EMPHASIS.sub("", body), indent  # a label
+            continue
+        context = label if item and indent > label_indent >= 0 else ""
+        if not context:
+            label, label_indent = "", -1
         pieces = [body] if item else [body[s:e] for s, e in sentence_spans(body)]
-        statements.extend(s for s in map(_statement, pieces) if s)
+        statements.extend(Statement(s.text, s.citations, context) for s in map(_statement, pieces) if s)
     return statements
 
 

@@ -62,7 +62,7 @@ class PointEvidence:
 
 
 def measure(point: str, question: str, relevant: list[str], gold_facts: list[str], named: list[str],
-            forbidden: list[str], council: str, quote: str, embedder) -> PointEvidence:
+            forbidden: list[str], council: str, quote: str, embedder, context: str = "") -> PointEvidence:
     import numpy as np
 
     from assistant.evidence.scoring import content_stems
@@ -76,18 +76,21 @@ def measure(point: str, question: str, relevant: list[str], gold_facts: list[str
     else:
         excluded = ""
     gold = any(_normal(f).lower() in text for f in gold_facts)
+    # a list item is read as the answer shows it, under its lead-in ("Barriers we experience
+    # from our legacy systems are:" / "Lack of standardisation of data requirements.")
+    read = [point, f"{context} {point}"] if context else [point]
     cosine = 0.0
     if relevant:
-        vectors = np.array(embedder.embed_documents([point, *relevant]))
-        cosine = float(max(vectors[1:] @ vectors[0]))  # MiniLM vectors are L2-normalised
+        vectors = np.array(embedder.embed_documents([*read, *relevant]))
+        cosine = float((vectors[len(read):] @ vectors[:len(read)].T).max())  # MiniLM vectors are L2-normalised
     ignore = {w.lower() for c in named for w in re.findall(r"[A-Za-z]+", c)} | {"council", "councils"}
-    stems = content_stems(point, ignore)
+    stems = content_stems(" ".join(read), ignore)
 
     def share(text: str) -> float:
         wanted = content_stems(text, ignore)
         return len(wanted & stems) / len(wanted) if wanted else 0.0
 
-    return PointEvidence(excluded, gold, len(point.split()), bool(figures(point)), cosine,
+    return PointEvidence(excluded, gold, len(" ".join(read[-1:]).split()), bool(figures(point)), cosine,
                          max((share(d) for d in relevant), default=0.0), share(question))
 
 
@@ -111,12 +114,12 @@ class PointJudge:
         self.embedder = cached(embedder)
         self.thresholds = thresholds
 
-    def on_topic(self, item, point: str, council: str, quote: str) -> bool:
-        return decide(self.measure(item, point, council, quote), *self.thresholds)
+    def on_topic(self, item, point: str, council: str, quote: str, context: str = "") -> bool:
+        return decide(self.measure(item, point, council, quote, context), *self.thresholds)
 
-    def measure(self, item, point: str, council: str, quote: str) -> PointEvidence:
+    def measure(self, item, point: str, council: str, quote: str, context: str = "") -> PointEvidence:
         return measure(point, item.question, item.relevant, item.gold_facts, item.councils, item.forbidden,
-                       council, quote, self.embedder)
+                       council, quote, self.embedder, context)
 
 
 # --- hand labels and calibration ---------------------------------------------------------------
@@ -131,7 +134,8 @@ def load_labels(path: Path) -> list[dict]:
 
 def label_evidence(labels: list[dict], items: dict, embedder) -> list[PointEvidence]:
     judge = PointJudge(embedder)
-    return [judge.measure(items[row["item"]], row["point"], row["council"], row["quote"]) for row in labels]
+    return [judge.measure(items[row["item"]], row["point"], row["council"], row["quote"], row.get("context", ""))
+            for row in labels]
 
 
 def search(evidence: list[PointEvidence], truth: list[bool], current: tuple = THRESHOLDS) -> tuple:

@@ -147,7 +147,7 @@ def score_item(ws, item: Item, judge, backend: str, point_judge=None) -> dict:
             c = by_n.get(s.citations[0])
             council, quote = (c.council, c.quote) if c else ("", "")
             points.append({"text": s.text, "council": council,
-                           "on_topic": point_judge.on_topic(item, s.text, council, quote)})
+                           "on_topic": point_judge.on_topic(item, s.text, council, quote, s.context)})
     cited_councils = sorted({c.council for c in answer.citations})
     scores = {
         f"source_recall@{K}": m.source_recall_at_k(item.gold_sources, retrieved, K) if item.answerable else None,
