@@ -208,3 +208,22 @@ def test_a_point_that_refers_back_is_shown_with_the_sentence_it_refers_to(home):
     assert quotes and "Wold Revenues Partnership. The partnership saves Northby" in quotes[0], answer["answer"]
     answer = ask(home, "Where is Northby's contact centre?")
     assert any(c["quote"].startswith("The council has also moved") for c in answer["citations"]), answer["answer"]
+
+
+
+@pytest.mark.parametrize("text, content", [
+    ("MINUTES of a meeting of the Cabinet held at County Hall, Elmbury, on Tuesday 16 July 2024", False),
+    ("Minutes of the Extraordinary Meeting of Full Council held on 18 July 2024", False),
+    ("The minutes of the meeting of 4 June were agreed as a correct record.", True),
+    ("Minutes of the meeting of the Executive on 2 July were approved as a correct record.", True),
+])
+def test_a_record_of_a_meeting_is_not_a_point_by_its_heading(text, content):
+    """Committee minutes open with their heading, however long; it says when the meeting was,
+    not what it decided ("What did the Cabinet resolve…?" had quoted it)."""
+    from assistant.evidence.filters import is_non_content
+    from assistant.models import Chunk
+    from assistant.text.sentences import split_units
+
+    chunk = Chunk(id="m-0", document_id="m", position=0, page=1, text=f"{text}\n\nThe Leader introduced the report.")
+    first = split_units(chunk)[0]
+    assert first.text == text and is_non_content(first) is not content

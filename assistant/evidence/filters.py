@@ -153,6 +153,12 @@ def echoes(text: str, wordings: list[str], ratio: int = 80, phrases: list[str] =
                if 0.6 * len(g) <= len(lowered) <= 1.6 * len(g))
 
 
+# "MINUTES of a meeting of the Cabinet held at County Hall, Elmbury, on Tuesday 16 July 2024":
+# a record's heading, however long, not something the meeting said
+MEETING_HEADER = re.compile(r"^(?:minutes|notes|record|summary)\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\b"
+                            r"(?!.*[.!?]\s*$)", re.IGNORECASE)
+
+
 def is_non_content(unit: Unit) -> bool:
     """A heading alone, a URL, a contents line, a form row: never a point."""
     text = unit.text.strip()
@@ -161,7 +167,7 @@ def is_non_content(unit: Unit) -> bool:
         return True
     if URL.search(text) and len(URL.sub("", text).split()) < 6:
         return True
-    if CONTENTS_LINE.search(text):
+    if CONTENTS_LINE.search(text) or MEETING_HEADER.match(text):
         return True
     if unit.kind == "sentence" and not re.search(r"[.!?:;)\]”\"]\s*$", text) and len(words) <= 8 \
             and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
