@@ -227,3 +227,28 @@ def test_a_record_of_a_meeting_is_not_a_point_by_its_heading(text, content):
     chunk = Chunk(id="m-0", document_id="m", position=0, page=1, text=f"{text}\n\nThe Leader introduced the report.")
     first = split_units(chunk)[0]
     assert first.text == text and is_non_content(first) is not content
+
+
+ASHWORTH = """# Ashworth Borough Council Productivity Plan 2024
+
+## Our place
+
+Ashworth is a borough of 131,000 people in the Calder valley, where the number of children has grown by 12% since 2011 and a quarter of residents are children.
+
+## Children's services
+
+Our Families Together service has cut the number of children in care from 412 to 355 since 2021 by working with families earlier.
+"""
+
+
+def test_a_plans_introduction_to_its_place_answers_only_a_question_about_the_place(seeded_copy, tmp_path):
+    home = seeded_copy  # beside the shipped corpus: a one-plan index has no telling words
+    (tmp_path / "ashworth.md").write_text(ASHWORTH, encoding="utf-8")
+    result = run_cli("ingest", tmp_path / "ashworth.md", "--council", "Ashworth Borough Council", "--kind", "plan",
+                     home=home)
+    assert result.code == 0, result.stderr
+    quotes = [c["quote"] for c in ask(home, "How has Ashworth reduced the number of children in care?")["citations"]]
+    assert any("Families Together" in q for q in quotes), quotes
+    assert not any("131,000 people" in q for q in quotes), quotes
+    quotes = [c["quote"] for c in ask(home, "How many people live in Ashworth?")["citations"]]
+    assert any("131,000 people" in q for q in quotes), quotes

@@ -99,6 +99,22 @@ def describes_itself(unit: Unit, question: str) -> bool:
     return bool(SELF_DESCRIPTION.search(unit.text)) and not DOCUMENT_QUESTION.search(question)
 
 
+# "Kesterton is a borough of 128,000 people…", "The borough has a young and growing population:
+# 24% of residents are under 18…": the place a plan introduces, not what its council does
+PLACE = re.compile(r"\b(?:is|are) (?:a|an)\b[^.;:]{0,60}\b(?:borough|district|county|city|town|area|region)\b"
+                   r"[^.;:]{0,40}\bof (?:about |around |some |over |nearly |almost )?[\d,.]+(?: million| thousand)?"
+                   r" (?:people|residents|inhabitants)\b"
+                   r"|\b(?:has|have) (?:a|an)\b[^.;:]{0,40}\bpopulation\b", re.IGNORECASE)
+PLACE_QUESTION = re.compile(r"\b(?:population|people|residents|demograph\w*|households?|area|place|size|"
+                            r"large|small|young|old|age[ds]?|deprivation|deprived|live|lives|borough|district)\b",
+                            re.IGNORECASE)
+
+
+def describes_the_place(unit: Unit, question: str) -> bool:
+    """A plan's introduction to its area and people, when the question is not about them."""
+    return bool(PLACE.search(unit.text)) and not PLACE_QUESTION.search(question)
+
+
 def retells_government(unit: Unit) -> bool:
     """What the Government asked, retold in a council's document ("The plan had been produced
     in response to the DLUHC's request…", "The Government expects the plans to cover…" and
