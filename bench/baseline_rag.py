@@ -131,12 +131,14 @@ def score(item, store, ws, judge, point_judge, compose, resolve_filters, m) -> d
     answer = compose(ws, retrieval, "extractive")
     ours_context = [h.chunk.text for h in retrieval.hits]
     row = {"id": item.id, "category": item.category, "answerable": item.answerable, "context_chars": size}
-    on = lambda point, council, quote: point_judge.on_topic(item, point, council, quote)  # noqa: E731
+    on = lambda point, council, quote, lead_in="": point_judge.on_topic(item, point, council, quote,  # noqa: E731
+                                                                       lead_in)
     base_points = baseline_points(chunks)
     statements = [] if answer.refused else m.answer_statements(answer.answer)
     by_n = {c.n: c for c in answer.citations}
     ours_points = [(s.text, by_n[s.citations[0]].council if s.citations[0] in by_n else "",
-                    by_n[s.citations[0]].quote if s.citations[0] in by_n else "") for s in m.answer_points(statements)]
+                    by_n[s.citations[0]].quote if s.citations[0] in by_n else "", s.context)
+                   for s in m.answer_points(statements)]  # (a list item read under its lead-in, as the eval does)
     base_councils = sorted({d.metadata["council"] for d in chunks})
     for who, context, refused, text, points, councils, quotes in (
             ("baseline", base_context, False, "\n\n".join(base_context), [(p, c, p) for p, c in base_points],
