@@ -57,6 +57,8 @@ def test_barriers_question_covers_redditch_and_blaby_grouped_by_council(cli, see
     ("What was the Towns Fund amount?", "Redditch Borough Council", "Towns Fund (£16m)"),
     ("What did the county council say about SEND?", "Unnamed county council", "SEND challenges"),
     ("When was the deadline for submitting productivity plans?", None, "19"),
+    # Bromsgrove has no documents here, but Redditch's (also named) say it
+    ("Since when have Bromsgrove and Redditch shared a leadership team?", "Redditch Borough Council", "since 2008"),
 ])
 def test_questions_officers_ask(cli, seeded_home, question, council, expected):
     answer = ask(cli, seeded_home, question)

@@ -194,19 +194,27 @@ def test_a_real_councils_name_that_begins_an_indexed_ones_suggests_it():
 
 def test_a_question_naming_a_real_council_whose_name_begins_an_indexed_ones_is_refused(tmp_path):
     """"Wyre" is Wyre Borough Council, which has no documents here, although the indexed
-    documents use the word (in "Wyre Forest"): refused, offering Wyre Forest."""
+    documents use the word (in "Wyre Forest"): refused, offering Wyre Forest. So is "Leeds",
+    which a document mentions, when the question asks what Leeds said."""
     from tests.conftest import ask_json, home_with_plan
 
     home = home_with_plan(tmp_path, "# Wyre Forest District Council Productivity Plan 2024\n\nWe share our licensing "
                                     "and environmental health services with the other district councils in "
                                     "Worcestershire, through Worcestershire Regulatory Services, which has saved about "
-                                    "half of their cost since 2010.\n", "Wyre Forest District Council")
+                                    "half of their cost since 2010. Our bin collections follow a model first used by "
+                                    "Leeds.\n", "Wyre Forest District Council")
     answer = ask_json(home, "What shared services does Wyre use?")
     assert answer["refused"] is True and answer["citations"] == [], answer["answer"]
     assert "No document of Wyre Borough Council" in answer["answer"]
     assert "Did you mean Wyre Forest District Council?" in answer["answer"]
     answer = ask_json(home, "What shared services does Wyre Forest use?")  # searched, in Wyre Forest's documents
     assert "Wyre Borough" not in answer["answer"] and "Wyre Forest District Council" in answer["answer"]
+    # a real council the documents mention, asked about as the one that says something
+    answer = ask_json(home, "What did Leeds say about bin collections?")
+    assert answer["refused"] is True and "No document of Leeds City Council" in answer["answer"], answer["answer"]
+    # a place the documents mention, qualifying the councils asked about: searched
+    answer = ask_json(home, "How do Worcestershire districts share services?")
+    assert "No document of" not in answer["answer"], answer["answer"]
 
 
 def test_council_option_errors_say_what_to_do():

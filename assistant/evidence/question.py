@@ -187,14 +187,21 @@ def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf:
     analysis.unknown_names = [n for n in capitalised_names(analysis.topic) if not _mentioned(n, vocabulary.mentions)]
     analysis.unknown_names += [w for w in topic_words(analysis.topic, councils)
                                if not _mentioned(w, vocabulary.mentions_like) and _uncommon(w, uncommon_zipf)]
-    analysis.unknown_names += shadowed_councils(analysis.topic, known_councils)
+    if not councils:  # ("Since when have Bromsgrove and Redditch shared…?": Redditch's documents may say)
+        analysis.unknown_names += shadowed_councils(analysis.topic, known_councils)
     return analysis
 
 
+# "What did Leeds say…?", "…does Wyre use?": a place named as the one that acts, with a verb
+# after it; not "How do Worcestershire districts share…?" (a plural noun: the place qualifies it)
+AS_ACTOR = r"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+{name}\s+(?![a-z]*[^s]s\b)[a-z]+\b"
+
+
 def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
-    """Names of real councils, none of whose documents is indexed, that only begin an indexed
-    council's name: "Wyre" (Wyre Borough Council) when Wyre Forest District Council is
-    indexed. The documents use the word, so it is not unknown to them; but not for that council."""
+    """Names of real councils none of whose documents is indexed, although the documents use
+    the word: named as the one that says or does something ("What did Leeds say…?" when a
+    plan mentions the Leeds City Region), or only the beginning of an indexed council's name
+    ("Wyre" when Wyre Forest District Council is indexed). "Councils in Kent" names a place."""
     from assistant.councils import register, tokens
 
     indexed = [tokens(c) for c in known_councils]
@@ -204,7 +211,8 @@ def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
         authority = register().lookup(name, strict=True) if words else None
         if authority is None or not authority.current or authority.official_name in known_councils:
             continue
-        if any(k[:len(words)] == words and len(k) > len(words) for k in indexed):
+        begins = any(k[:len(words)] == words and len(k) > len(words) for k in indexed)
+        if begins or re.search(AS_ACTOR.format(name=re.escape(name)), topic):
             found.append(name)
     return found
 
