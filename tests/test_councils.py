@@ -346,3 +346,17 @@ def test_register_loads_quickly():
     """)
     # about 20 ms on an idle laptop; the bound leaves room for a busy CI machine
     assert float(out) < 0.5
+
+
+def test_a_council_whose_name_ends_with_an_indexed_ones_is_not_that_council(tmp_path):
+    """"North Somerset" is North Somerset Council, not the indexed Somerset Council."""
+    from tests.conftest import ask_json, home_with_plan
+
+    home = home_with_plan(tmp_path, "# Somerset Council Productivity Plan 2024\n\nSomerset shares a data team with "
+                                    "North Somerset and uses one data platform for adult social care and housing, "
+                                    "which has cut report preparation time by half.\n", "Somerset Council")
+    answer = ask_json(home, "What did North Somerset say about data?")
+    assert answer["refused"] is True and answer["citations"] == [], answer["answer"]
+    assert "No document of North Somerset Council is in the index" in answer["answer"]
+    answer = ask_json(home, "What did Somerset say about data?")
+    assert "No document of" not in answer["answer"], answer["answer"]

@@ -197,6 +197,18 @@ def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf:
 AS_ACTOR = r"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+{name}\s+(?![a-z]*[^s]s\b)[a-z]+\b"
 
 
+def _name_runs(topic: str) -> list[str]:
+    """Capitalised words past the first, run together as names are ("North Somerset"), each
+    run and its last word alone ("Somerset")."""
+    runs = re.findall(r"(?<!^)(?<=\s)[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}", topic)
+    names = []
+    for run in runs:
+        names.append(run.strip("'’"))
+        if " " in run:
+            names.append(run.split()[-1].strip("'’"))
+    return list(dict.fromkeys(n for n in names if n.lower() not in COMMON_CAPITALS))
+
+
 def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
     """Names of real councils none of whose documents is indexed, although the documents use
     the word: named as the one that says or does something ("What did Leeds say…?" when a
@@ -206,7 +218,7 @@ def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
 
     indexed = [tokens(c) for c in known_councils]
     found = []
-    for name in dict.fromkeys(capitalised_names(topic)):
+    for name in _name_runs(topic):
         words = tokens(name)
         authority = register().lookup(name, strict=True) if words else None
         if authority is None or not authority.current or authority.official_name in known_councils:

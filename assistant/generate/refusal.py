@@ -46,7 +46,7 @@ def registered_councils(question: str, unknown: list[str]) -> list[str]:
             span = words[i:i + n]
             codes = [c for c in reg.ranked(span) if reg.authorities[c].current]  # "King's Lynn": a merged name's first place too
             if codes and wanted & set(span) and span not in reg.not_councils:
-                found.append(reg.authorities[codes[0]].official_name)
+                found.append(" ".join(reg.authorities[codes[0]].official_name.split()))  # ("North Somerset  Council")
                 i += n
                 break
         else:
