@@ -194,7 +194,8 @@ def analyse(question: str, known_councils: list[str], vocabulary, uncommon_zipf:
 
 # "What did Leeds say…?", "…does Wyre use?": a place named as the one that acts, with a verb
 # after it; not "How do Worcestershire districts share…?" (a plural noun: the place qualifies it)
-AS_ACTOR = r"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+{name}\s+(?![a-z]*[^s]s\b)[a-z]+\b"
+AS_ACTOR = (r"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+{name}\s+(?![a-z]*[^s]s\b)[a-z]+\b"
+            r"|\b{name}(?:['’]s|['’])\s+(?:productivity\s+)?(?:plan|report|paper|minutes|approach|barriers?)\b")
 
 
 def _name_runs(topic: str) -> list[str]:
@@ -202,10 +203,10 @@ def _name_runs(topic: str) -> list[str]:
     run and its last word alone ("Somerset")."""
     runs = re.findall(r"(?<!^)(?<=\s)[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}", topic)
     names = []
-    for run in runs:
-        names.append(run.strip("'’"))
+    for run in (re.sub(r"['’]s?$", "", r) for r in runs):  # "Leeds's", "Leeds'"
+        names.append(run)
         if " " in run:
-            names.append(run.split()[-1].strip("'’"))
+            names.append(run.split()[-1])
     return list(dict.fromkeys(n for n in names if n.lower() not in COMMON_CAPITALS))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.models import Answer
 
 
@@ -39,7 +41,8 @@ def registered_councils(question: str, unknown: list[str]) -> list[str]:
     from assistant.councils import register, tokens
 
     reg = register()
-    words, wanted = tokens(question), set(tokens(" ".join(unknown)))
+    words = tokens(re.sub(r"['’]s\b", "", question))  # "Leeds's plan"
+    wanted = set(tokens(" ".join(unknown)))
     found, i = [], 0
     while i < len(words):
         for n in range(min(reg.longest, len(words) - i), 0, -1):
