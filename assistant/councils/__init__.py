@@ -25,6 +25,7 @@ from assistant.councils.names import (
     canonical,
     councils_in,
     find_in_text,
+    named_longer,
     resolve,
     short_name,
     suggest,
@@ -42,5 +43,5 @@ from assistant.councils.register import (
 )
 
 __all__ = ["ATTRIBUTION", "COMMON_WORDS", "DATA_DIR", "READABLE_TYPES", "Authority", "Register", "candidates",
-           "canonical", "core", "councils_in", "describe", "find_in_text", "lookup", "matches_filters", "register",
-           "resolve", "resolve_regions", "resolve_types", "short_name", "suggest", "tokens"]
+           "canonical", "core", "councils_in", "describe", "find_in_text", "lookup", "matches_filters", "named_longer",
+           "register", "resolve", "resolve_regions", "resolve_types", "short_name", "suggest", "tokens"]

@@ -211,14 +211,20 @@ def resolve(name: str, known: list[str]) -> str:
         message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
     elif authority:
         # "Wyre" is Wyre Borough Council; the officer may mean the indexed Wyre Forest District Council
-        typed = " ".join(tokens(name))
-        longer = [k for k in known if k != authority.official_name and " ".join(tokens(k)).startswith(typed + " ")]
+        longer = [k for k in named_longer(name, known) if k != authority.official_name]
         if longer:
             message += f" Did you mean {' or '.join(repr(c) for c in longer)}?"
         message += (f" {authority.official_name} has no documents indexed; add them with: "
                     f"assistant ingest FILE --council \"{authority.official_name}\".")
     listed = "; ".join(known) if len(known) <= 30 else "; ".join(known[:30]) + f"; and {len(known) - 30} more"
     raise UserError(f"{message} Known councils: {listed or 'none yet (run: assistant ingest ...)'}")
+
+
+def named_longer(name: str, known: list[str]) -> list[str]:
+    """The known councils whose names begin with ``name`` and go on ("Wyre" -> Wyre Forest
+    District Council)."""
+    words = tokens(name)
+    return [k for k in known if words and tokens(k)[:len(words)] == words and len(tokens(k)) > len(words)]
 
 
 def short_name(council: str) -> str:

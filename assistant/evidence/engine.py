@@ -216,8 +216,7 @@ class EvidenceEngine:
             # the Government's request retold answers only a question about the request itself
             scored = [s for s in scored if s.unit.chunk.kind == "guidance" or not (
                 content.retells_government(s.unit) or content.names_the_themes(s.unit, self.guidance))]
-        scored = [s for s in scored if not (content.describes_itself(s.unit, retrieval.question)
-                                            or content.describes_the_place(s.unit, analysis.topic or retrieval.question))]
+        scored = [s for s in scored if not content.is_background(s.unit, analysis.topic or retrieval.question)]
         if QUANTITY.search(retrieval.question) and not SECOND_PART.search(retrieval.question):
             # "how much / how many" is answered by a figure, in a sentence that names what it
             # counts or follows on from one that does ("There are 2,940 households in temporary
@@ -297,8 +296,7 @@ class EvidenceEngine:
                                           self.wordings, idf=self.idf,
                                           phrases=self.guidance.letter_phrases, expand_all=True)
                   if not (s.echo or content.is_boilerplate(s.unit) or content.names_the_themes(s.unit, self.guidance)
-                          or content.describes_itself(s.unit, question.text)
-                          or content.describes_the_place(s.unit, question.text))]
+                          or content.is_background(s.unit, question.text))]
         if not any(answerable(s, tuning) for s in scored):
             return []
         return select_points(scored, across, tuning)

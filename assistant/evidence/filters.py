@@ -115,6 +115,11 @@ def describes_the_place(unit: Unit, question: str) -> bool:
     return bool(PLACE.search(unit.text)) and not PLACE_QUESTION.search(question)
 
 
+def is_background(unit: Unit, question: str) -> bool:
+    """The document's account of itself or of its place, when the question is not about it."""
+    return describes_itself(unit, question) or describes_the_place(unit, question)
+
+
 def retells_government(unit: Unit) -> bool:
     """What the Government asked, retold in a council's document ("The plan had been produced
     in response to the DLUHC's request…", "The Government expects the plans to cover…" and

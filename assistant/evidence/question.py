@@ -215,17 +215,15 @@ def shadowed_councils(topic: str, known_councils: list[str]) -> list[str]:
     the word: named as the one that says or does something ("What did Leeds say…?" when a
     plan mentions the Leeds City Region), or only the beginning of an indexed council's name
     ("Wyre" when Wyre Forest District Council is indexed). "Councils in Kent" names a place."""
-    from assistant.councils import register, tokens
+    from assistant.councils import named_longer, register, tokens
 
-    indexed = [tokens(c) for c in known_councils]
     found = []
     for name in _name_runs(topic):
         words = tokens(name)
         authority = register().lookup(name, strict=True) if words else None
         if authority is None or not authority.current or authority.official_name in known_councils:
             continue
-        begins = any(k[:len(words)] == words and len(k) > len(words) for k in indexed)
-        if begins or re.search(AS_ACTOR.format(name=re.escape(name)), topic):
+        if named_longer(name, known_councils) or re.search(AS_ACTOR.format(name=re.escape(name)), topic):
             found.append(name)
     return found
 

@@ -8,6 +8,8 @@ from assistant.models import Answer
 
 
 def refusal(retrieval, backend: str, reason: str = "") -> Answer:
+    from assistant.councils import named_longer
+
     analysis = retrieval.analysis
     if retrieval.missing_document:
         text = retrieval.missing_document
@@ -16,7 +18,7 @@ def refusal(retrieval, backend: str, reason: str = "") -> Answer:
         if councils:  # "West Oxon": a real council, just not indexed
             names = " and ".join(councils)
             text = f"No document of {names} is in the index, so the documents cannot answer this. "
-            alike = named_alike(analysis.unknown_names, retrieval.councils_known)
+            alike = [c for n in analysis.unknown_names for c in named_longer(n, retrieval.councils_known)]
             if alike:  # "Wyre" is Wyre Borough Council; Wyre Forest District Council is indexed
                 text += f"Did you mean {' or '.join(alike)}? "
         else:
@@ -56,10 +58,3 @@ def registered_councils(question: str, unknown: list[str]) -> list[str]:
             i += 1
     return list(dict.fromkeys(found))
 
-
-def named_alike(names: list[str], indexed: list[str]) -> list[str]:
-    """Indexed councils whose names begin with one of ``names`` ("Wyre" -> Wyre Forest District Council)."""
-    from assistant.councils import tokens
-
-    wanted = [tokens(n) for n in names if tokens(n)]
-    return [c for c in indexed if any(tokens(c)[:len(w)] == w and len(tokens(c)) > len(w) for w in wanted)]
