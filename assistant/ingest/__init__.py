@@ -179,6 +179,11 @@ def _read(item: IngestItem, settings, guidance, progress: Progress | None) -> _R
                         **meta.model_dump())
     chunked = chunk_pages(document, loaded.pages, guidance)
     flagged, warnings = _check_chunks(item.path, chunked)
+    if not meta.council and meta.kind != "guidance":
+        warnings.append(f"{item.path.name}: no council is named in its opening pages or its file name, so it is "
+                        "indexed as no council's: questions and --council naming its council will not find it, "
+                        "and gap checks may offer its text as a peer's. Ingest it again with --council \"Name of "
+                        "Council\" (or in a manifest).")
     answer_texts(chunked.chunks)  # the sentence splits, remembered for prepare_answers
     return _Read(loaded, meta, document, chunked, flagged, warnings)
 
