@@ -252,3 +252,36 @@ def test_a_plans_introduction_to_its_place_answers_only_a_question_about_the_pla
     assert not any("131,000 people" in q for q in quotes), quotes
     quotes = [c["quote"] for c in ask(home, "How many people live in Ashworth?")["citations"]]
     assert any("131,000 people" in q for q in quotes), quotes
+
+
+COVER_NOTE = """# Tollbury Borough Council: Cabinet, 9 July 2024
+
+## Productivity Plan
+
+The plans were a requirement for all councils as part of the Government's 2024/25 Local Government Finance Settlement.
+
+The report highlighted barriers that the council faced.
+
+Appendix 1 set out the council's proposed response, which included reference to workforce, data and barriers to progress.
+
+A further note highlighted the barriers to efficiency, such as short-term funding settlements and the cost of competitive bidding.
+
+Our planning service cannot fill two of its five planner posts, and agency planners cost almost twice as much.
+"""
+
+
+@pytest.fixture(scope="module")
+def cover_note(tmp_path_factory):
+    return home_with_plan(tmp_path_factory.mktemp("cover-note"), COVER_NOTE, "Tollbury Borough Council")
+
+
+def test_a_report_describing_a_document_or_the_governments_requirement_is_not_a_barrier(cover_note):
+    answer = ask(cover_note, "What barriers does Tollbury face?")
+    quotes = " ".join(c["quote"] for c in answer["citations"])
+    # a description that names the barriers is kept; one that only says there were some is not
+    assert "short-term funding settlements" in quotes, answer["answer"]
+    for empty in ("The report highlighted barriers", "Appendix 1 set out", "a requirement for all councils"):
+        assert empty not in quotes, answer["answer"]
+    # ...and the requirement still answers a question about the request itself
+    asked = ask(cover_note, "What did the Government require of councils?")
+    assert any("requirement for all councils" in c["quote"] for c in asked["citations"]), asked["answer"]

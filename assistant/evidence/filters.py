@@ -53,7 +53,10 @@ GOVERNMENT_REQUEST = re.compile(
     re.IGNORECASE)
 # "...in response to the DLUHC's request", "the ask of DLUHC to create the plan", "The plans
 # needed to detail how the Council had transformed services..."
-GOVERNMENT_ASK = re.compile(r"\b(dluhc|mhclg|government|minister|secretary of state)(?:['’]s)? (request|ask|letter|"
+GOVERNMENT_ASK = re.compile(r"\b(?:requir\w*|request\w*|asked|expect\w*)\b[^.;]{0,60}\b(?:all|every) (?:english )?"
+                            r"(?:councils?|local authorities|authorities)\b|"
+                            r"\brequirement (?:for|on) (?:all |every )?(?:english )?(?:councils?|local authorities)\b|"
+                            r"\b(dluhc|mhclg|government|minister|secretary of state)(?:['’]s)? (request|ask|letter|"
                             r"requirement|invitation)\b|\bthe ask of (?:the )?(dluhc|mhclg|government)\b|"
                             r"\bplans? (?:needed|needs|need|were required|are required|had|has|have|should|must|would|"
                             r"were|are)(?: to| be expected to)? (?:detail|set out|include|cover|describe|show)\b",
@@ -69,10 +72,12 @@ CONTENTS_LINE = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,3}\s*$")
 # A document describing itself ("This document summarises what the Government asked…", "This
 # report sets out…"): it names the topics it covers, so it reads close to any question on
 # them, and says none of the facts
-SELF_DESCRIPTION = re.compile(r"^\s*(?:this|the present) (?:document|report|paper|note|page|summary|briefing|guide"
-                              r"|(?:productivity )?plan)\b"
+SELF_DESCRIPTION = re.compile(r"^\s*(?:(?:this|the present|the) (?:document|report|paper|note|page|summary|briefing|guide"
+                              r"|(?:productivity )?plan)|appendix \w+)\b"
                               r"[^.;:]{0,40}?\b(?:summari[sz]es|sets out|set out|describes|outlines|explains|presents|"
-                              r"provides|gives|covers|brings together)\b", re.IGNORECASE)
+                              r"provides|gives|covers|brings together|highlight(?:s|ed)|included reference to|"
+                              r"refers to|referred to)\b(?![^.;]*\b(?:such as|for example|e\.g\.|including)\b)",
+                              re.IGNORECASE)
 # ...which does answer a question about the document itself
 DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out|aims?|"
                                r"(?:is|are|was) (?:it |they )?for)\b", re.IGNORECASE)
