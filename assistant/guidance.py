@@ -90,15 +90,20 @@ def load_guidance(path: Path) -> Guidance:
 
 
 
+def _first_person(text: str) -> str:
+    return re.sub(r"\byour\b", "our", re.sub(r"\byou\b", "we", text))
+
+
 def tag_themes(text: str, section: str, guidance: Guidance, min_hits: int = 2) -> list[int]:
     """The themes a passage speaks to: named in its heading ("Theme 3"), or with at least
     ``min_hits`` distinct theme keywords in its heading and text."""
     themes: set[int] = set()
     themes.update(theme_numbers(section))
-    # a heading that echoes a theme's letter wording marks the theme too
-    section_lower = section.lower()
+    # a heading that echoes a theme's letter wording marks the theme too, in the letter's
+    # person or the council's ("How you have transformed..." / "How we have transformed...")
+    section_lower = _first_person(section.lower())
     for theme in guidance.themes:
-        wording = theme.letter_wording.lower().rstrip(".")
+        wording = _first_person(theme.letter_wording.lower().rstrip("."))
         if wording and wording[:40] in section_lower:
             themes.add(theme.number)
     haystack = f"{section}\n{text}".lower()

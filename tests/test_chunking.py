@@ -245,3 +245,23 @@ def test_every_shipped_and_development_document_is_fully_indexed():
             if chunked.coverage < 0.95:
                 low[path.name] = round(chunked.coverage, 3)
     assert checked >= 33 and not low
+
+
+def test_the_letters_question_as_an_unpunctuated_heading_on_a_line_of_its_own():
+    """Web pages flattened to one line per paragraph: the theme's question, without its "?",
+    is the section heading, not the opening of the paragraph under it."""
+    text = ("This plan responds to the Government's request of April 2024.\n"
+            "How we have transformed the way we design and deliver services to make better use of resources\n"
+            "Since 2015 we have shared a management team with our neighbour, saving £400,000 a year.\n"
+            "- Revenues and benefits moved online in 2021.\n")
+    blocks = split_blocks(text)
+    assert [b.kind for b in blocks] == ["para", "heading", "para", "item"]
+    chunks = chunk_document(_doc(), [Page(number=1, text=text)], GUIDANCE)
+    shared = next(c for c in chunks if "shared a management team" in c.text)
+    assert shared.section.startswith("How we have transformed") and 1 in shared.themes
+    assert not shared.text.startswith("How we have")
+    # a line that breaks a sentence is not one, nor a question-worded sentence that ends
+    for text in ["We explained to members\nHow the savings were made is set out in Appendix B.\n",
+                 "How we did this matters to the\nCouncil and to residents, who asked for it.\n",
+                 "How we will measure the effects of these changes is set out below.\nThe first measure is cost.\n"]:
+        assert "heading" not in [b.kind for b in split_blocks(text)], text

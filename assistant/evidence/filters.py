@@ -55,7 +55,6 @@ GOVERNMENT_REQUEST = re.compile(
 # needed to detail how the Council had transformed services..."
 GOVERNMENT_ASK = re.compile(r"\b(?:requir\w*|request\w*|asked|expect\w*)\b[^.;]{0,60}\b(?:all|every) (?:english )?"
                             r"(?:councils?|local authorities|authorities)\b|"
-                            r"\brequirement (?:for|on) (?:all |every )?(?:english )?(?:councils?|local authorities)\b|"
                             r"\b(dluhc|mhclg|government|minister|secretary of state)(?:['’]s)? (request|ask|letter|"
                             r"requirement|invitation)\b|\bthe ask of (?:the )?(dluhc|mhclg|government)\b|"
                             r"\bplans? (?:needed|needs|need|were required|are required|had|has|have|should|must|would|"

@@ -21,7 +21,7 @@ from assistant.models import Chunk, Document, Page
 from assistant.text.blocks import heading_title, reads_as_statement, split_blocks
 
 # Bump when loading or chunking changes, so the next ingest re-chunks documents it would skip.
-CHUNKER_VERSION = "10"
+CHUNKER_VERSION = "11"
 TARGET_CHARS = 500
 MAX_CHARS = 800
 

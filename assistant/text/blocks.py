@@ -54,6 +54,9 @@ NOT_VERBS = {"hundred", "indeed", "exceed", "proceed", "succeed", "speed", "unit
 SENTENCE_STARTERS = {"The", "This", "These", "Our", "We", "It", "Each", "Every"}
 FUNCTION_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
                   "with", "our", "your", "their", "its", "this", "that", "these", "we", "is", "are"}
+# "How we have transformed the way we design and deliver services to make better use of
+# resources" on a line of its own: a heading worded as the letter's question, without its "?"
+QUESTION_FORM = {"how", "what", "where", "why", "which", "when"}
 FUSED_MAX_WORDS = 8  # a run-in heading is short: "Our approach", "Working with partners"
 # A "heading" with a full stop and this many words (number included) is counted as a lost
 # sentence by chunking's coverage; numbered ones this long with nothing under them are items.
@@ -128,6 +131,9 @@ def is_heading(line: str, prev_blank: bool, next_line: str) -> tuple[bool, int]:
             return True, 2 + label.count(".")
     if s.endswith("?") and len(s) <= 160 and one_sentence:
         return True, 3
+    if words[0].lower() in QUESTION_FORM and s[-1] not in TERMINAL + "?!" and len(s) <= 160 and one_sentence \
+            and words[-1].lower() not in FUNCTION_WORDS and not next_line.strip()[:1].isdigit():
+        return True, 3  # the letter's questions as headings, unpunctuated: "How we have transformed the way..."
     bare = s.rstrip(" -–")
     if len(bare) <= 80 and len(words) <= 12 and bare[-1] not in TERMINAL and s[0].isupper():
         # title-case: most words that are not short function words start with a capital
