@@ -5,7 +5,7 @@ that do (assistant/evidence/scoring.py)."""
 import pytest
 
 from assistant.evidence.scoring import content_stems
-from tests.conftest import ask_json as ask, home_with_plan, settings_for
+from tests.conftest import ask_json as ask, home_with_plan, run_cli, settings_for
 
 PLAN = """# Examplebury Borough Council Productivity Plan 2024
 
@@ -93,3 +93,28 @@ def test_a_question_about_a_years_plan_is_answered_from_that_years_documents_or_
     answer = ask(plan_home, "What did Examplebury say in its 2024 plan about agency spend?")
     assert answer["refused"] is False, answer["answer"]
     assert "£5.1m" in answer["citations"][0]["quote"]
+
+
+SAVINGS = """# Northfold District Council Productivity Plan
+
+## Introduction
+
+Since 2010/11 the council's budget has been reduced by 41%.
+
+Most savings have come from staffing reductions (c34%). Further savings came from renegotiating the waste
+contract (c27%) and from charging for garden waste collections (c10%).
+"""
+
+
+def test_what_a_council_has_done_or_made_is_asked_by_the_frame_not_by_the_word(seeded_copy, tmp_path):
+    """"What has X done to save money?": "done" is the question's frame. Weighed as a rare
+    content word it outweighed "save", and the plan's savings sentences were refused."""
+    assert content_stems("What has the council done to cut agency spend?") == content_stems("cut agency spend")
+    home = seeded_copy  # beside the shipped corpus: a one-plan index weighs no word as a real one does
+    (tmp_path / "northfold.md").write_text(SAVINGS, encoding="utf-8")
+    result = run_cli("ingest", tmp_path / "northfold.md", "--council", "Northfold District Council", home=home)
+    assert result.code == 0, result.stderr
+    for question in ("What has Northfold done to save money?", "What savings has Northfold made?"):
+        answer = ask(home, question)
+        assert answer["refused"] is False, answer["answer"]
+        assert any("staffing reductions" in c["quote"] for c in answer["citations"]), answer["answer"]

@@ -29,6 +29,8 @@ QUESTION_WORDS = frozenset({
     "council", "councils", "peer", "peers", "other", "others", "document", "documents", "their", "they", "there",
     "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize", "compare", "compared",
     "comparison", "contrast",
+    # the frame of "What has X done to / about...?": what it did is asked, not the word
+    "done", "made",
     # how the answer should look, not what it is about
     "brief", "briefly", "concise", "concisely", "bullet", "bullets", "summary", "tldr",
 })
