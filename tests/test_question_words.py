@@ -109,7 +109,10 @@ contract (c27%) and from charging for garden waste collections (c10%).
 def test_what_a_council_has_done_or_made_is_asked_by_the_frame_not_by_the_word(seeded_copy, tmp_path):
     """"What has X done to save money?": "done" is the question's frame. Weighed as a rare
     content word it outweighed "save", and the plan's savings sentences were refused."""
-    assert content_stems("What has the council done to cut agency spend?") == content_stems("cut agency spend")
+    for frame in ("What has the council done to cut agency spend?", "What steps has the council taken to cut agency spend?",
+                  "Give examples of ways councils cut agency spend", "What initiatives were introduced to cut agency spend?",
+                  "How has the council implemented cuts to agency spend?"):
+        assert content_stems(frame) == content_stems("cut agency spend"), frame
     home = seeded_copy  # beside the shipped corpus: a one-plan index weighs no word as a real one does
     (tmp_path / "northfold.md").write_text(SAVINGS, encoding="utf-8")
     result = run_cli("ingest", tmp_path / "northfold.md", "--council", "Northfold District Council", home=home)

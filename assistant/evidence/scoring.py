@@ -29,8 +29,10 @@ QUESTION_WORDS = frozenset({
     "council", "councils", "peer", "peers", "other", "others", "document", "documents", "their", "they", "there",
     "any", "anything", "many", "much", "plan", "plans", "summarise", "summarize", "compare", "compared",
     "comparison", "contrast",
-    # the frame of "What has X done to / about...?": what it did is asked, not the word
-    "done", "made",
+    # the frame of "What has X done to / about...?", "What steps has X taken to...?", "Give
+    # examples of...", "What initiatives has X introduced...?": what it did is asked, not the word
+    "done", "made", "steps", "taken", "example", "examples", "initiative", "initiatives", "introduced",
+    "implemented", "ways",
     # how the answer should look, not what it is about
     "brief", "briefly", "concise", "concisely", "bullet", "bullets", "summary", "tldr",
 })
