@@ -361,3 +361,30 @@ def test_a_council_whose_name_ends_with_an_indexed_ones_is_not_that_council(tmp_
     assert "No document of North Somerset Council is in the index" in answer["answer"]
     answer = ask_json(home, "What did Somerset say about data?")
     assert "No document of" not in answer["answer"], answer["answer"]
+
+
+def test_a_councils_initials_name_it_where_no_other_indexed_council_has_them():
+    from assistant.councils.names import canonical, councils_in
+
+    known = ["West Lindsey District Council", "Tonbridge and Malling Borough Council", "London Borough of Havering",
+             "Blaby District Council", "Bromsgrove District Council", "Preston City Council"]
+    assert councils_in("What does WLDC say about drainage boards?", known) == ["West Lindsey District Council"]
+    assert councils_in("What did TMBC's cabinet decide?", known) == ["Tonbridge and Malling Borough Council"]
+    assert councils_in("What has LBH done about temporary accommodation?", known) == ["London Borough of Havering"]
+    # initials two indexed councils share (Blaby and Bromsgrove: BDC), a common acronym (the PCC is
+    # the Police and Crime Commissioner), or lower case in running text: no council
+    assert councils_in("What did BDC say?", known) == []
+    assert councils_in("What does the PCC say about policing?", known) == []
+    assert councils_in("the wldc team met", known) == []
+    # typed as a --council value, any case
+    assert canonical("wldc", known) == "West Lindsey District Council"
+
+
+def test_a_question_naming_a_council_by_its_initials_is_answered_from_its_documents(cli, home, tmp_path):
+    for name, council, text in [("wl.txt", "West Lindsey District Council", "Drainage board levies cost us £1.2m a year."),
+                                ("ox.txt", "Oxfordshire County Council", "Drainage is managed with the districts.")]:
+        (tmp_path / name).write_text(f"Productivity Plan\n\n{text}\n", encoding="utf-8")
+        assert cli("ingest", tmp_path / name, "--council", council, home=home).code == 0
+    answer = cli("ask", "What does WLDC say about drainage board levies?", "--json", home=home).json
+    assert answer["refused"] is False, answer["answer"]
+    assert {c["council"] for c in answer["citations"]} == {"West Lindsey District Council"}, answer["citations"]

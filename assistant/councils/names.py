@@ -11,6 +11,7 @@ indexed.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from assistant.councils.register import TOKEN, core, first_part, norm, register, tokens
@@ -31,6 +32,10 @@ _TAIL = {"metropolitan", "city", "borough", "district", "county", "council", "co
 _TAIL_END = _TAIL - {"metropolitan", "city"}
 _PREFIXES = [("london", "borough", "of"), ("royal", "borough", "of"), ("borough", "council", "of"),
              ("metropolitan", "borough", "of"), ("borough", "of"), ("county", "of"), ("city", "of")]
+# Public-sector acronyms that are also some council's initials ("PCC": the Police and Crime
+# Commissioner, not Preston City Council)
+NOT_INITIALISMS = {"pcc", "lga", "nhs", "dwp", "icb", "ccg", "ict", "dsg", "efs", "mtfs", "mtfp", "idb", "erp", "crm",
+                   "cwb", "ope", "lgps", "cipfa", "send", "hmrc", "dfe", "mhclg", "dluhc", "ceo", "cfo"}
 _PLACEHOLDERS = {"unnamed", "unknown"}  # "Unnamed county council": a council the documents do not name
 _FILLER = {"and", "what", "about", "how", "the", "for", "same", "again", "also", "please"}
 _KEEP = {"of", "the", "and", "council", "borough", "district", "county", "city", "metropolitan", "royal", "london",
@@ -56,8 +61,26 @@ class _Known:
             for form in forms:
                 if form and form not in reg.not_councils:
                     self.own.setdefault(form, name)
+        self.initialisms = self._initialisms(known, reg)
         self.longest = max([reg.longest] + [len(k) for k in self.own])
         self.first_words = {k[0] for k in [*reg.keys, *self.own, *reg.not_councils]}
+
+    def _initialisms(self, known: tuple[str, ...], reg) -> set[tuple[str, ...]]:
+        """"WLDC", "TMBC", "LBH": a known council's initials (of its name as given and its
+        official name), where no other known council, register name or common acronym has them."""
+        owners: dict[tuple[str, ...], set[str]] = {}
+        for name in known:
+            authority = reg.lookup(name, strict=True)
+            for variant in {name, authority.official_name if authority else name}:
+                letters = "".join(w[0] for w in tokens(variant) if w not in {"of", "and", "the"})
+                if len(letters) >= 3:
+                    owners.setdefault((letters,), set()).add(name)
+        found = set()
+        for form, names in owners.items():
+            if len(names) == 1 and form not in self.own and form not in reg.keys and form[0] not in NOT_INITIALISMS:
+                self.own[form] = next(iter(names))
+                found.add(form)
+        return found
 
     def is_name(self, words: tuple[str, ...]) -> bool:
         reg = register()
@@ -99,6 +122,9 @@ def find_in_text(text: str, known: list[str], short_names: bool = True,
             i += 1
             continue
         words, name_end, possessive = hit
+        if words in index.initialisms and case_sensitive and not re.sub(r"['’]s$", "", spans[i][2]).isupper():
+            i += 1  # "WLDC" is West Lindsey District Council; "wldc" in running text is not a name
+            continue
         start, i = i, name_end
         council = index.resolve(words)
         if council is None:
