@@ -169,3 +169,12 @@ def test_which_councils_mention_a_named_thing_is_answered_only_from_passages_nam
     quotes = [c["quote"] for c in answer["citations"]]
     assert any("Towns Fund" in q for q in quotes), quotes
     assert not any("Town Hall" in q or "Section 106" in q for q in quotes), quotes
+
+
+def test_the_four_themes_are_answered_from_the_guidance(cli, seeded_home):
+    answer = ask(cli, seeded_home, "What are the four themes of the productivity plans?")
+    assert answer["refused"] is False, answer["answer"]
+    titles = ("Transformation of services", "Technology and data", "Reducing wasteful spend", "Barriers the Government")
+    assert any(c["council"] == "Government (DLUHC)" and all(t in c["quote"] for t in titles)
+               for c in answer["citations"]), answer["answer"]
+    assert_citations_verbatim(answer)

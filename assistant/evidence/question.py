@@ -29,7 +29,9 @@ GUIDANCE_WORDS = re.compile(
     r"government asks?|asked councils|"
     # the plans' own rules: what the Government set, not what a council did
     r"template for (?:the|a) (?:productivity )?plan|how long should (?:a|the) (?:productivity )?plans?|"
-    r"how many pages|deadline for (?:the )?productivity plans?|when did the minister|which minister)\b",
+    r"how many pages|deadline for (?:the )?productivity plans?|when did the minister|which minister|"
+    # the themes themselves: "What are the four themes?", "What themes should a plan cover?"
+    r"(?:four|4) themes|what (?:are|were) the themes|what themes (?:should|must|do|did|does))\b",
     re.IGNORECASE)
 # "its 2025 productivity plan update", "their 2024 plans": a document of that year is asked for
 DOCUMENT_YEAR = re.compile(r"\b(?:its|their|the|our|this|that)\s+(20\d\d)(?:\s*[/-]\s*\d{2,4})?\s+(?:productivity\s+)?"
