@@ -33,6 +33,8 @@ QUESTION_WORDS = frozenset({
     # examples of...", "What initiatives has X introduced...?": what it did is asked, not the word
     "done", "made", "steps", "taken", "example", "examples", "initiative", "initiatives", "introduced",
     "implemented", "ways",
+    # "X's biggest savings": the largest asked for, not the word
+    "biggest", "largest",
     # how the answer should look, not what it is about
     "brief", "briefly", "concise", "concisely", "bullet", "bullets", "summary", "tldr",
 })
