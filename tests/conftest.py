@@ -132,16 +132,30 @@ def settings_for(home: Path, **overrides):
 
 
 # --- real documents made on the fly ------------------------------------------------------
-def make_pdf(path: Path, pages: list[str], title: str = "") -> Path:
-    """A real PDF with one text block per page (fpdf2, core Helvetica font)."""
+def make_pdf(path: Path, pages: list[str], title: str = "", header: str = "", footer: str = "") -> Path:
+    """A real PDF with one text block per page (fpdf2, core Helvetica font); ``header`` and
+    ``footer`` run on every page ("{page}" in the footer is the page number)."""
     from fpdf import FPDF
 
-    pdf = FPDF()
+    class Running(FPDF):
+        def header(self):
+            if header:
+                self.set_font("Helvetica", size=9)
+                self.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self):
+            if footer:
+                self.set_y(-15)
+                self.set_font("Helvetica", size=9)
+                self.cell(0, 6, footer.format(page=self.page_no()))
+
+    pdf = Running()
     if title:
         pdf.set_title(title)
     pdf.set_font("Helvetica", size=11)
     for text in pages:
         pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
         for paragraph in text.split("\n"):
             pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))

@@ -112,28 +112,14 @@ def test_size_limit(tmp_path):
 
 
 def test_running_headers_and_footers_are_dropped_from_pdfs(tmp_path):
-    from fpdf import FPDF
-
-    class Report(FPDF):
-        def header(self):
-            self.set_font("Helvetica", size=9)
-            self.cell(0, 6, "Anytown Borough Council - Productivity Plan 2024", new_x="LMARGIN", new_y="NEXT")
-
-        def footer(self):
-            self.set_y(-15)
-            self.set_font("Helvetica", size=9)
-            self.cell(0, 6, f"Page {self.page_no()} of 4")
-
-    pdf = Report()
-    for text in ("We merged our back office.", "We automated revenues.", "Agency spend fell.", "Funding is short."):
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=11)
-        pdf.multi_cell(0, 6, text)
-    path = tmp_path / "plan.pdf"
-    pdf.output(str(path))
-    pages = load_file(path).pages
-    assert [p.text.strip() for p in pages] == ["We merged our back office.", "We automated revenues.",
-                                               "Agency spend fell.", "Funding is short."]
+    path = make_pdf(tmp_path / "plan.pdf", ["We merged our back office.", "We automated revenues.", "Agency spend fell.",
+                                             "Funding is short."],
+                    header="Anytown Borough Council - Productivity Plan 2024", footer="Page {page} of 4")
+    loaded = load_file(path)
+    assert [p.text.strip() for p in loaded.pages] == ["We merged our back office.", "We automated revenues.",
+                                                      "Agency spend fell.", "Funding is short."]
+    # kept aside: they say whose the document is
+    assert loaded.running == ["Anytown Borough Council - Productivity Plan 2024", "Page 1 of 4"]
 
 
 PLAN_TEXT = "Anytown Council\n\nWe cut agency spend by 12% and saved £1.2m — see the café review.\n"

@@ -57,7 +57,8 @@ def test_a_report_whose_header_is_in_capitals_and_whose_pdf_title_is_word_s(cli,
     document = _ingested(cli, home, path)["document"]
     assert document["council"] == "London Borough of Havering"
     assert document["kind"] == "report"
-    assert document["title"] == "Item 8 Productivity Plan v3"
+    # "Item 8 Productivity Plan v3" is a working file's name: the report's title field says what it is
+    assert document["title"] == "Productivity Plan 2024"
     untitled = make_pdf(tmp_path / "scan0042.pdf", [
         "LONDON BOROUGH OF HAVERING\nREPORT TO CABINET\nDate of meeting: 10 July 2024\n"
         "Title of Report: Productivity Plan 2024\nThe council has closed two offices since 2021.",
@@ -88,3 +89,34 @@ def test_a_file_whose_council_cannot_be_told_is_indexed_with_a_warning_saying_ho
     printed = cli("ingest", again, home=home)
     printed = printed.stdout + printed.stderr
     assert "no council is named" in printed and "reading-list-2.txt" in printed
+
+
+def test_a_pdf_named_only_in_its_running_header_is_that_councils(cli, home, tmp_path):
+    """The header on every page names the council; the body never does, and the PDF's own
+    title is a working file's name. The header is dropped from the text (never quoted) but
+    still says whose the document is."""
+    path = make_pdf(tmp_path / "PP_final_v4.pdf", [
+        "We run a shared ICT service with a neighbouring council, saving 310,000 pounds a year.",
+        "Agency spend fell by 40% between 2022/23 and 2023/24.",
+        "Single-year funding settlements stop us committing to invest-to-save projects.",
+    ], title="Microsoft Word - PP v4 FINAL.docx", header="Broxtowe Borough Council - Productivity Plan July 2024",
+        footer="Page {page} of 3")
+    result = _ingested(cli, home, path)
+    assert result["document"]["council"] == "Broxtowe Borough Council"
+    assert result["document"]["title"] == "Broxtowe Borough Council - Productivity Plan July 2024"
+    assert result["warnings"] == []
+    answer = cli("ask", "What does Broxtowe say about funding settlements?", "--json", home=home).json
+    assert answer["refused"] is False, answer["answer"]
+    assert all("Page" not in c["quote"] and "Productivity Plan July" not in c["quote"] for c in answer["citations"])
+
+
+def test_a_word_files_header_names_its_council(cli, home, tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Rushcliffe Borough Council"
+    document.add_paragraph("Our approach to transformation")
+    document.add_paragraph("We moved 85% of council tax transactions online in 2023.")
+    path = tmp_path / "productivity-plan.docx"
+    document.save(str(path))
+    assert _ingested(cli, home, path)["document"]["council"] == "Rushcliffe Borough Council"

@@ -92,7 +92,7 @@ def read_draft(settings, guidance, path: Path, council: str = "") -> Draft:
     loaded = load_file(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))  # a bad file fails here, named
     given = {"kind"} | ({"council"} if council else set())
     meta = resolve_meta(path, loaded.pages, loaded.title, DocumentMeta(kind="draft", council=council), given,
-                        file_date=loaded.date, file_council=loaded.council)
+                        file_date=loaded.date, file_council=loaded.council, running=loaded.running)
     document = Document(id=document_id(loaded.raw), source=str(path.resolve()), pages=len(loaded.pages),
                         **meta.model_dump())
     chunks = chunk_pages(document, loaded.pages, guidance).chunks

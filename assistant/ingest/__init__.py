@@ -173,7 +173,7 @@ def _read(item: IngestItem, settings, guidance, progress: Progress | None) -> _R
     loaded = load_file(item.path, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                        on_ocr_page=(lambda n, done, total: ocr_page(item.path, n, done, total)) if ocr_page else None)
     meta = resolve_meta(item.path, loaded.pages, loaded.title, item.meta, item.given,
-                        file_date=loaded.date, file_council=loaded.council)
+                        file_date=loaded.date, file_council=loaded.council, running=loaded.running)
     document = Document(id=document_id(loaded.raw), source=str(item.path.resolve()), pages=len(loaded.pages),
                         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         **meta.model_dump())

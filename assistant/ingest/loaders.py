@@ -42,6 +42,7 @@ class LoadedFile:
     date: str = ""  # YYYY-MM-DD from the file's own metadata (a web page's <meta>); "" if none
     council: str = ""  # the publisher the file names (a web page's og:site_name); "" if none
     warnings: list[str] = field(default_factory=list)  # indexed, but something was left out (unread scans)
+    running: list[str] = field(default_factory=list)  # running headers and footers, not in the pages' text
 
 
 def clean_text(text: str) -> str:
@@ -125,19 +126,23 @@ def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024, on_ocr_page: OnOcrP
         _refuse_zip_bomb(path, raw, max_bytes)
     date = council = ""
     warnings: list[str] = []
+    running: list[str] = []
     if fmt == "pdf":
-        pages, title, warnings = _load_pdf(path, raw, on_ocr_page)
+        pages, title, warnings, running = _load_pdf(path, raw, on_ocr_page)
     elif fmt == "html":
         pages, title, date, council = _load_html(path, raw)
+    elif fmt == "docx":
+        pages, title, running = _load_docx(path, raw)
     else:
-        pages, title = {"docx": _load_docx, "markdown": _load_text, "text": _load_text}[fmt](path, raw)
+        pages, title = _load_text(path, raw)
     pages = [p.model_copy(update={"text": clean_text(p.text)}) for p in pages]
     if not any(p.text.strip() for p in pages):
         raise UserError(f"{path}: no text found in the file."
                         + (" Save the page again once it has loaded fully (File > Save as, 'Webpage, complete')."
                            if fmt == "html" else ""))
     return LoadedFile(path=path, pages=pages, title=clean_text(title).strip(), format=fmt, raw=raw,
-                      date=date, council=clean_text(council).strip(), warnings=warnings)
+                      date=date, council=clean_text(council).strip(), warnings=warnings,
+                      running=[clean_text(line).strip() for line in running])
 
 
 def _load_bundle(path: Path, parts: list[Path], max_bytes: int, on_ocr_page: OnOcrPage | None) -> LoadedFile:
@@ -153,7 +158,8 @@ def _load_bundle(path: Path, parts: list[Path], max_bytes: int, on_ocr_page: OnO
                       format=first.format if all(f.format == first.format for f in loaded) else "bundle",
                       raw=b"".join(f.raw for f in loaded), date=next((f.date for f in loaded if f.date), ""),
                       council=next((f.council for f in loaded if f.council), ""),
-                      warnings=[f"{f.path.name}: {w}" for f in loaded for w in f.warnings])
+                      warnings=[f"{f.path.name}: {w}" for f in loaded for w in f.warnings],
+                      running=list(dict.fromkeys(line for f in loaded for line in f.running)))
 
 
 def _load_html(path: Path, raw: bytes) -> tuple[list[Page], str, str, str]:
@@ -265,15 +271,17 @@ def _load_pdf(path: Path, raw: bytes, on_ocr_page: OnOcrPage | None = None) -> t
     from assistant.ingest.ocr import read_scans
 
     pages, warnings = read_scans(path, raw, pages, on_ocr_page)
-    return drop_running_lines(pages), title, warnings
+    pages, running = drop_running_lines(pages)
+    return pages, title, warnings, running
 
 
-def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> list[Page]:
+def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> tuple[list[Page], list[str]]:
     """Remove running headers and footers: a line among the first or last ``edge`` lines
     of most pages ("Anytown Council – Productivity Plan 2024", "Page 3 of 12"), compared
-    with its digits masked. They would otherwise be quoted as if they said something."""
+    with its digits masked. They would otherwise be quoted as if they said something.
+    Returns the pages and the running lines (as first written), which say whose the document is."""
     if len(pages) < 3:
-        return pages
+        return pages, []
 
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", line.strip().lower())
@@ -288,21 +296,23 @@ def drop_running_lines(pages: list[Page], edge: int = 3, share: float = 0.6) -> 
             counts[k] = counts.get(k, 0) + 1
     running = {k for k, n in counts.items() if n >= max(3, share * len(pages))}
     if not running:
-        return pages
-    cleaned = []
+        return pages, []
+    cleaned, dropped = [], {}
     for page in pages:
         lines = page.text.split("\n")
         nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
         at_edge = set(nonblank[:edge] + nonblank[-edge:])
         kept = [ln for i, ln in enumerate(lines) if not (i in at_edge and key(ln) in running)]
+        dropped.update({key(ln): ln.strip() for i, ln in enumerate(lines)
+                        if i in at_edge and key(ln) in running and key(ln) not in dropped})
         cleaned.append(page.model_copy(update={"text": "\n".join(kept)}))
-    return cleaned
+    return cleaned, list(dropped.values())
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _load_docx(path: Path, raw: bytes) -> tuple[list[Page], str]:
+def _load_docx(path: Path, raw: bytes) -> tuple[list[Page], str, list[str]]:
     import io
     import zipfile
 
@@ -374,7 +384,15 @@ def _load_docx(path: Path, raw: bytes) -> tuple[list[Page], str]:
                     break
             if title:
                 break
-    return [Page(number=i, text="\n\n".join(lines)) for i, lines in enumerate(pages, start=1)], title
+    running: list[str] = []
+    try:  # a Word file's running headers and footers live apart from its body
+        for section in document.sections:
+            for part in (section.header, section.footer):
+                running += [p.text.strip() for p in part.paragraphs if p.text.strip()]
+    except Exception:  # noqa: BLE001 - a damaged header must not stop the body's text
+        running = []
+    return ([Page(number=i, text="\n\n".join(lines)) for i, lines in enumerate(pages, start=1)], title,
+            list(dict.fromkeys(running)))
 
 
 def _heading_level(style: str) -> int:

@@ -338,15 +338,17 @@ def title_from_path(path: Path) -> str:
 
 
 def resolve_meta(path: Path, pages: list[Page], file_title: str, given: DocumentMeta, fields_given: set[str],
-                 file_date: str = "", file_council: str = "") -> DocumentMeta:
+                 file_date: str = "", file_council: str = "", running: list[str] = ()) -> DocumentMeta:
     """Fill what the officer did not give from the document itself. ``file_date`` and
-    ``file_council`` are what the file says of itself (a web page's <meta> date and publisher)."""
+    ``file_council`` are what the file says of itself (a web page's <meta> date and publisher);
+    ``running`` its running headers and footers ("Broxtowe Borough Council - Productivity Plan")."""
     meta = given.model_copy()
     if "title" not in fields_given or not meta.title:
-        meta.title = clean_title(file_title, pages) or title_from_path(path)
+        meta.title = clean_title(file_title, pages, running) or title_from_path(path)
     if "council" not in fields_given or not meta.council:
         publisher = file_council if re.search(r"\bcouncil\b", file_council, re.IGNORECASE) else ""
-        meta.council = publisher or infer_council(pages, path)
+        header = _named_in_text([Page(number=1, text="\n".join(running))]) if running else None
+        meta.council = publisher or (header[0] if header else "") or infer_council(pages, path)
     if "kind" not in fields_given:
         meta.kind = infer_kind(path, meta.title, pages)
     if "date" not in fields_given:

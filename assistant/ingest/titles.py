@@ -22,6 +22,10 @@ GENERIC = re.compile(r"(?:issue\s*-\s*meetings|agenda items?|agenda and (?:draft
 TITLE_FIELD = re.compile(r"^[ \t]*(?:title of report|report title|title|subject)[ \t]*(?::[ \t]*|\t[ \t]*|[ \t]{2,}|(?<=report) )"
                          r"(\S[^\n]{2,118})$", re.IGNORECASE | re.MULTILINE)
 COUNCIL_NAME = re.compile(r"(?:[\w'’-]+\s+){0,6}council", re.IGNORECASE)  # a running header, not a title
+# A working file's name, not a title: "PP v4 FINAL", "Productivity plan draft 3"
+WORKING_NAME = re.compile(r"\bv\d+(?:\.\d+)*\b|\bFINAL\b|\bdraft\s*\d|_", re.IGNORECASE)
+# A running header or footer that names the document ("Broxtowe Borough Council - Productivity Plan July 2024")
+NAMES_A_DOCUMENT = re.compile(r"\b(?:plan|report|minutes|strategy|productivity)\b", re.IGNORECASE)
 OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.IGNORECASE)
 FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|odt|rtf|pptx?|txt|html?)$", re.IGNORECASE)
 # "Meeting: 08/07/2024 - Executive (Item 22)": a committee system's item page (modern.gov)
@@ -42,18 +46,22 @@ MAX_TITLE = 120
 def is_generic(title: str) -> bool:
     """A title that names no document: furniture, an office default, or a bare file name."""
     title = title.strip()
-    return not title or bool(GENERIC.fullmatch(title)) or bool(COUNCIL_NAME.fullmatch(title)) or (" " not in title and bool(re.search(r"[_\d]", title)))
+    return not title or bool(GENERIC.fullmatch(title)) or bool(COUNCIL_NAME.fullmatch(title)) \
+        or bool(WORKING_NAME.search(title)) or (" " not in title and bool(re.search(r"[_\d]", title)))
 
 
-def clean_title(file_title: str, pages: list[Page]) -> str:
+def clean_title(file_title: str, pages: list[Page], running: list[str] = ()) -> str:
     """The file's own title without an office program's leftovers; when that names nothing,
-    the first page's first heading; with the meeting it was an item of. "" if none."""
+    a report's title field, a running header naming the document, or the first page's first
+    heading; with the meeting it was an item of. "" if none."""
     title = FILE_EXTENSION.sub("", OFFICE_PREFIX.sub("", file_title.strip())).strip(" -_")
     first = pages[0].text if pages else ""
     meeting = MEETING.search(first)
     if is_generic(title):
         field = TITLE_FIELD.search("\n".join(first.splitlines()[:HEADING_LINES * 2]))
-        title = field.group(1).strip() if field else first_heading(first, meeting.group(5) if meeting else "")
+        header = next((line for line in running if NAMES_A_DOCUMENT.search(line) and len(line) <= MAX_TITLE
+                       and len(line.split()) >= 3 and not is_generic(line)), "")
+        title = field.group(1).strip() if field else header or first_heading(first, meeting.group(5) if meeting else "")
     if title and meeting:
         day, month, year, committee, item = meeting.groups()
         try:
