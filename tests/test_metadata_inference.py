@@ -104,6 +104,7 @@ def test_a_pdf_named_only_in_its_running_header_is_that_councils(cli, home, tmp_
     result = _ingested(cli, home, path)
     assert result["document"]["council"] == "Broxtowe Borough Council"
     assert result["document"]["title"] == "Broxtowe Borough Council - Productivity Plan July 2024"
+    assert result["document"]["date"] == "2024-07"
     assert result["warnings"] == []
     answer = cli("ask", "What does Broxtowe say about funding settlements?", "--json", home=home).json
     assert answer["refused"] is False, answer["answer"]

@@ -333,6 +333,14 @@ def _dates(text: str):
                 yield found, match.start(), match.end(), order != "my"
 
 
+def _header_date(text: str) -> str:
+    """The date a running header gives ("Productivity Plan July 2024" -> 2024-07), "" if none."""
+    full = next((found for found, *_ in _dates(text)), "")
+    month = re.search(r"\b" + _MONTH + r"\s+(20\d\d)\b", text, re.IGNORECASE)
+    found = full or (f"{month.group(2)}-{MONTHS[month.group(1).lower()]:02d}" if month else "")
+    return found if real_date(found) else ""
+
+
 def title_from_path(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip().capitalize() or path.name
 
@@ -353,5 +361,6 @@ def resolve_meta(path: Path, pages: list[Page], file_title: str, given: Document
         meta.kind = infer_kind(path, meta.title, pages)
     if "date" not in fields_given:
         file_date = file_date if real_date(file_date) else ""
-        meta.date = infer_date(path, []) or file_date or infer_date(path, pages)
+        header_date = _header_date("\n".join(running))
+        meta.date = infer_date(path, []) or file_date or header_date or infer_date(path, pages)
     return validate_meta(meta, str(path))
