@@ -106,6 +106,19 @@ def test_a_follow_up_naming_a_council_asks_the_previous_question_of_it(typed):
     assert redditch.councils == ["Blaby District Council"]
 
 
+def test_a_follow_up_names_a_council_as_questions_do_by_short_name_initials_or_abbreviation():
+    known = ["Cherwell District Council", "Tonbridge and Malling Borough Council", "West Lindsey District Council",
+             "West Oxfordshire District Council", "Oxfordshire County Council"]
+    previous = Previous(question="What did Cherwell decide about its productivity plan?",
+                        councils=["Cherwell District Council"])
+    for typed, council, name in [("and what about WLDC?", "West Lindsey District Council", "West Lindsey"),
+                                 ("and Tonbridge?", "Tonbridge and Malling Borough Council", "Tonbridge and Malling"),
+                                 ("and West Oxon?", "West Oxfordshire District Council", "West Oxfordshire")]:
+        found = rewrite(typed, previous, known)
+        assert (found.question, found.councils) == (f"What did {name} decide about its productivity plan?", [council])
+        previous = Previous(question=found.question, councils=found.councils)
+
+
 def test_a_council_without_a_distinctive_name_is_filtered_by_name():
     found = rewrite("and the county council?", REDDITCH, COUNCILS)
     assert found.question == "What did the county council say about agency and consultant spend?"

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from assistant.text.themes import THEME_REFERENCE, replace_theme, theme_numbers
 
-from assistant.evidence.question import COUNCIL_TYPE_WORDS, PEER_WORDS, council_key_words
+from assistant.evidence.question import PEER_WORDS, council_key_words
 
 LEADING = re.compile(r"^\s*(?:(?:and|also|now|ok|okay|so|then|but|right|next)\b[\s,]*)+", re.IGNORECASE)
 ABOUT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|(?:the\s+)?same\s+(?:question\s+|again\s+|thing\s+)?for|"
@@ -81,29 +81,29 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def council_span(text: str, council: str) -> tuple[int, int] | None:
-    """Where ``text`` names ``council`` ("Redditch", "the Redditch Borough Council"; "the
-    county council" for "Unnamed county council", whose name has no distinctive word)."""
-    keys = council_key_words(council)
-    if keys:
-        types = "|".join(sorted(COUNCIL_TYPE_WORDS - {"of", "the", "and"}))
-        pattern = r"\b(?:the\s+)?" + r"[\s-]+".join(map(re.escape, keys)) + rf"(?:\s+(?:{types}))*\b"
-    else:
-        pattern = r"\bthe\s+" + r"\s+".join(map(re.escape, spoken_name(council).split()[1:])) + r"\b"
-    match = re.search(pattern, text, re.IGNORECASE)
-    return match.span() if match else None
+def council_namings(text: str, councils: list[str]) -> list[tuple[str, tuple[int, int]]]:
+    """Each council ``text`` names and where, the first naming of each, in order: by any of its
+    names, as questions are read ("Redditch", "the Redditch Borough Council", "King's Lynn",
+    "West Oxon", "WLDC", "the county council" for "Unnamed county council")."""
+    from assistant.councils.names import find_in_text
+
+    first: dict[str, tuple[int, int]] = {}
+    for council, span in find_in_text(text, councils):
+        first.setdefault(council, span)
+    return list(first.items())
 
 
 def named_councils(text: str, councils: list[str]) -> tuple[list[str], str]:
     """The councils ``text`` names, and ``text`` without those names. A council whose name
     has no distinctive word ("Unnamed county council") is named when the whole text is
     part of its name ("the county council")."""
-    found, rest = [], text
-    for council in councils:
-        span = council_span(rest, council)
-        if span:
-            found.append(council)
-            rest = rest[:span[0]] + " " + rest[span[1]:]
+    from assistant.councils.names import find_in_text
+
+    namings = find_in_text(text, councils)
+    found = list(dict.fromkeys(council for council, _ in namings))
+    rest = text
+    for _, (start, end) in reversed(namings):
+        rest = rest[:start] + " " + rest[end:]
     if not found:
         phrase = " ".join(w for w in words(text) if w not in FILLER - {"council", "councils"})
         partial = [c for c in councils if not council_key_words(c) and len(phrase) >= 4 and phrase in c.lower()]
@@ -113,13 +113,12 @@ def named_councils(text: str, councils: list[str]) -> tuple[list[str], str]:
 
 
 def spoken_name(council: str) -> str:
-    """How a rewritten question names a council: by its distinctive words, as an officer
-    would ("Blaby"; "Borough Council" would count as words to look for), or "the county
-    council" when it has none (the search is then limited to it by a filter)."""
-    keys = [k for k in council_key_words(council) if k not in COUNCIL_TYPE_WORDS]
-    if keys:
-        return " ".join(w for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", council) if w.lower() in keys)
-    return "the " + " ".join(w for w in council.lower().split() if w in COUNCIL_TYPE_WORDS - {"the", "unnamed"})
+    """How a rewritten question names a council: as an officer would ("Blaby", "Tonbridge and
+    Malling"; "Borough Council" would count as words to look for), or "the county council" for
+    a placeholder (the search is then limited to it by a filter)."""
+    from assistant.councils.names import short_name
+
+    return short_name(council)
 
 
 def join_names(names: list[str]) -> str:
@@ -160,7 +159,7 @@ def without_reference(text: str) -> str:
 def swap_council(question: str, names: list[str], known: list[str]) -> str:
     """``question`` asked of the councils ``names`` instead of the one (or the peers) it asks about."""
     new = join_names(names)
-    spans = [s for s in (council_span(question, c) for c in known) if s]
+    spans = [span for _, span in council_namings(question, known)]
     if len(spans) == 1:
         start, end = spans[0]
         return question[:start] + new + question[end:]
