@@ -121,3 +121,15 @@ def test_a_word_files_header_names_its_council(cli, home, tmp_path):
     path = tmp_path / "productivity-plan.docx"
     document.save(str(path))
     assert _ingested(cli, home, path)["document"]["council"] == "Rushcliffe Borough Council"
+
+
+def test_a_file_name_names_a_council_by_its_name_never_by_initials_or_an_ordinary_word():
+    from pathlib import Path
+
+    from assistant.ingest.metadata import council_in_file_name
+
+    assert council_in_file_name(Path("tonbridge-and-malling-cabinet-2024-07-08.txt")) == \
+        "Tonbridge and Malling Borough Council"
+    assert council_in_file_name(Path("west-oxfordshire.txt")) == "West Oxfordshire District Council"
+    for name in ("hra-business-plan.pdf", "wldc-plan.pdf", "reading-list.txt", "Productivity Plan.pdf"):
+        assert council_in_file_name(Path(name)) == "", name

@@ -104,13 +104,14 @@ def _known(known: tuple[str, ...]) -> _Known:
     return _Known(known)
 
 
-def find_in_text(text: str, known: list[str], short_names: bool = True,
-                 case_sensitive: bool = True) -> list[tuple[str, tuple[int, int]]]:
+def find_in_text(text: str, known: list[str], short_names: bool = True, case_sensitive: bool = True,
+                 initials: bool = True) -> list[tuple[str, tuple[int, int]]]:
     """Every naming of a known council in ``text``, in order: (council as known, (start, end)).
     The span covers the whole naming ("the Redditch Borough Council", "Redditch's") so a caller
     can strip it. ``short_names=False`` counts only names with a council word ("Blaby District
     Council", "Blaby council"), for reading documents. ``case_sensitive=False`` drops the
-    capitalisation rule for names that are ordinary words (for a name typed on its own)."""
+    capitalisation rule for names that are ordinary words (for a name typed on its own);
+    ``initials=False`` leaves out councils' initials ("WLDC")."""
     index = _known(tuple(known))
     spans = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
     norms = [norm(t) for _, _, t in spans]
@@ -122,7 +123,8 @@ def find_in_text(text: str, known: list[str], short_names: bool = True,
             i += 1
             continue
         words, name_end, possessive = hit
-        if words in index.initialisms and case_sensitive and not re.sub(r"['’]s$", "", spans[i][2]).isupper():
+        if words in index.initialisms and (not initials or case_sensitive
+                                           and not re.sub(r"['’]s$", "", spans[i][2]).isupper()):
             i += 1  # "WLDC" is West Lindsey District Council; "wldc" in running text is not a name
             continue
         start, i = i, name_end

@@ -195,7 +195,8 @@ def council_in_file_name(path: Path) -> str:
 
     words = re.sub(r"[\W_]+", " ", path.stem)
     current = _current_councils(register())
-    for council, (start, end) in find_in_text(words, current, case_sensitive=False):
+    # initials left out: "hra-business-plan.pdf" is no council's, whichever has the initials H, R, A
+    for council, (start, end) in find_in_text(words, current, case_sensitive=False, initials=False):
         if " ".join(tokens(words[start:end])) not in COMMON_WORDS:  # "reading-list.pdf" is not Reading
             return council
     return ""
