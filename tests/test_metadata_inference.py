@@ -126,7 +126,7 @@ def test_a_word_files_header_names_its_council(cli, home, tmp_path):
 def test_a_file_name_names_a_council_by_its_name_never_by_initials_or_an_ordinary_word():
     from pathlib import Path
 
-    from assistant.ingest.metadata import council_in_file_name
+    from assistant.ingest.document_council import council_in_file_name
 
     assert council_in_file_name(Path("tonbridge-and-malling-cabinet-2024-07-08.txt")) == \
         "Tonbridge and Malling Borough Council"
