@@ -66,6 +66,7 @@ def test_a_figure_question_is_answered_by_the_sentence_stating_the_figure(plan_h
     "How much does Examplebury pay for its Microsoft Copilot licences?",  # a pilot and staff, no cost
     "How much did Examplebury save in 2019/20?",  # figures for other years only
     "What is Examplebury's staff sickness absence rate?",  # absence is measured, no rate given
+    "What is Examplebury's budget?",  # "our budget has fallen sharply", no figure
 ])
 def test_refused_when_no_sentence_gives_the_figure_asked_for(plan_home, question):
     answer = ask(plan_home, question)

@@ -27,7 +27,8 @@ from assistant.models import Filters, SearchHit
 # "What will X cost (the council)?": cost as the verb (not "cost pressures", "keep costs down")
 COST_VERB = r"\bwhat (?:will|would|does|did|do)\b[^?]*\bcost\b(?! (?:down|pressures?|base)\b)"
 QUANTITY = re.compile(r"\b(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b"
-                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost)s?\b\s*\??\s*$"
+                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost|budget|council tax|"
+                      r"deficit|spend|population|precept|reserve|debt|borrowing|income)s?\b\s*\??\s*$"
                       rf"|{COST_VERB}", re.IGNORECASE)
 # "What is X's webchat assistant and how much does it handle?": a description is asked for too
 SECOND_PART = re.compile(r"(?:\band|,)\s+(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number))\b",
@@ -36,6 +37,8 @@ SECOND_PART = re.compile(r"(?:\band|,)\s+(?:how (?:much|many)|what (?:amount|per
 MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))\b[^?]*\b(?:cost|costs|pay|pays|paid|spend|spends|"
                             r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
                             r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b"
+                            r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:budget|council tax|deficit|spend|precept|reserve|debt|"
+                            r"borrowing|income)s?\b\s*\??\s*$"
                             rf"|{COST_VERB}", re.IGNORECASE)
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
