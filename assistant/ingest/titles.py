@@ -65,9 +65,10 @@ def clean_title(file_title: str, pages: list[Page], running: list[str] = ()) -> 
     if title and meeting:
         day, month, year, committee, item = meeting.groups()
         try:
-            when = f"{date(int(year), int(month), int(day)):%-d %B %Y}"
+            held = date(int(year), int(month), int(day))
         except ValueError:
             return title
+        when = f"{held.day} {held:%B %Y}"
         if committee.lower() not in title.lower():
             title = f"{title} ({committee}, {when}, item {item})"
     return title
