@@ -71,14 +71,15 @@ CONTENTS_LINE = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,3}\s*$")
 # A document describing itself ("This document summarises what the Government asked…", "This
 # report sets out…"): it names the topics it covers, so it reads close to any question on
 # them, and says none of the facts
-SELF_DESCRIPTION = re.compile(r"^\s*(?:(?:this|the present|the) (?:document|report|paper|note|page|summary|briefing|guide"
-                              r"|(?:productivity )?plan)|appendix \w+)\b"
-                              r"[^.;:]{0,40}?\b(?:summari[sz]es|sets out|set out|describes|outlines|explains|presents|"
-                              r"provides|gives|covers|brings together|highlight(?:s|ed)|included reference to|"
+SELF_DESCRIPTION = re.compile(r"^\s*(?:(?:this|the present|the) (?:council['’]s )?(?:proposed |draft |final )?"
+                              r"(?:document|report|paper|note|page|summary|briefing|guide|(?:productivity )?plan)|appendix \w+)\b"
+                              r"[^.;:]{0,60}?\b(?:summari[sz](?:es|ed)|sets out|set out|describe[sd]|outline[sd]|explain(?:s|ed)|"
+                              r"present(?:s|ed)|provides|gives|covers|brings together|highlight(?:s|ed)|included reference to|"
                               r"refers to|referred to)\b(?![^.;]*\b(?:such as|for example|e\.g\.|including)\b)",
                               re.IGNORECASE)
 # ...which does answer a question about the document itself
 DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out|aims?|"
+                               r"outlin\w*|describ\w*|highlight\w*|appendi\w*|"
                                r"(?:is|are|was) (?:it |they )?for)\b", re.IGNORECASE)
 # "…the council has considered the following themes:" leads into the Government's four themes
 THEMES_LEAD_IN = re.compile(r"\b(?:the following|four|4|the government'?s|the letter'?s|the guidance'?s) themes\b",
