@@ -266,6 +266,8 @@ Appendix 1 set out the council's proposed response, which included reference to 
 
 The Council's proposed Productivity Plan was appended to the covering report and outlined the barriers to progress and the role of the Improvement Board.
 
+The report outlined that the council had cut its agency staff spend by 20% since 2022.
+
 A further note highlighted the barriers to efficiency, such as short-term funding settlements and the cost of competitive bidding.
 
 Our planning service cannot fill two of its five planner posts, and agency planners cost almost twice as much.
@@ -298,6 +300,9 @@ def test_a_report_describing_a_document_or_the_governments_requirement_is_not_a_
     # ...but each answers a question about the document itself
     outlined = ask(cover_note, "What did Tollbury's proposed plan outline?")
     assert any("was appended to the covering report" in c["quote"] for c in outlined["citations"]), outlined["answer"]
+    # a report that "outlined that…" reports what happened: a point like any other
+    agency = ask(cover_note, "How much has Tollbury cut its agency staff spend?")
+    assert any("by 20%" in c["quote"] for c in agency["citations"]), agency["answer"]
     # ...and the requirement still answers a question about the request itself
     asked = ask(cover_note, "What did the Government require of councils?")
     assert any("requirement for all councils" in c["quote"] for c in asked["citations"]), asked["answer"]

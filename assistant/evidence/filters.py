@@ -75,7 +75,7 @@ SELF_DESCRIPTION = re.compile(r"^\s*(?:(?:this|the present|the) (?:council['’]
                               r"(?:document|report|paper|note|page|summary|briefing|guide|(?:productivity )?plan)|appendix \w+)\b"
                               r"[^.;:]{0,60}?\b(?:summari[sz](?:es|ed)|sets out|set out|describe[sd]|outline[sd]|explain(?:s|ed)|"
                               r"present(?:s|ed)|provides|gives|covers|brings together|highlight(?:s|ed)|included reference to|"
-                              r"refers to|referred to)\b(?![^.;]*\b(?:such as|for example|e\.g\.|including)\b)",
+                              r"refers to|referred to)\b(?!\s+that\b)(?![^.;]*\b(?:such as|for example|e\.g\.|including)\b)",
                               re.IGNORECASE)
 # ...which does answer a question about the document itself
 DOCUMENT_QUESTION = re.compile(r"\b(?:documents?|reports?|papers?|summar\w*|purpose|overview|set out|sets out|aims?|"
