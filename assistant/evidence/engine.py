@@ -26,10 +26,12 @@ from assistant.models import Filters, SearchHit
 
 # "What will X cost (the council)?": cost as the verb (not "cost pressures", "keep costs down")
 COST_VERB = r"\bwhat (?:will|would|does|did|do)\b[^?]*\bcost\b(?! (?:down|pressures?|base)\b)"
+# "What is X's budget?": a question ending in a sum of money asks for one
+ENDS_IN_MONEY = r"\bwhat (?:is|was|are|were)\b[^?]*\b(?:budget|council tax|deficit|spend|precept|reserve|debt|borrowing|" \
+                r"income)s?\b\s*\??\s*$"
 QUANTITY = re.compile(r"\b(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number|cost))\b"
-                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost|budget|council tax|"
-                      r"deficit|spend|population|precept|reserve|debt|borrowing|income)s?\b\s*\??\s*$"
-                      rf"|{COST_VERB}", re.IGNORECASE)
+                      r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:rate|percentage|proportion|total|cost|population)s?\b\s*\??\s*$"
+                      rf"|{ENDS_IN_MONEY}|{COST_VERB}", re.IGNORECASE)
 # "What is X's webchat assistant and how much does it handle?": a description is asked for too
 SECOND_PART = re.compile(r"(?:\band|,)\s+(?:how (?:much|many)|what (?:amount|percentage|proportion|share|sum|figure|number))\b",
                          re.IGNORECASE)
@@ -37,9 +39,7 @@ SECOND_PART = re.compile(r"(?:\band|,)\s+(?:how (?:much|many)|what (?:amount|per
 MONEY_QUESTION = re.compile(r"\b(?:how much(?! time\b)|what (?:amount|sum|cost))\b[^?]*\b(?:cost|costs|pay|pays|paid|spend|spends|"
                             r"spent|save|saves|saved|saving|savings|budget|invest|invests|invested|fund|funding|"
                             r"worth|price|licen[cs]es?)\b|\bwhat (?:is|was)\b[^?]*\bcost\b"
-                            r"|\bwhat (?:is|was|are|were)\b[^?]*\b(?:budget|council tax|deficit|spend|precept|reserve|debt|"
-                            r"borrowing|income)s?\b\s*\??\s*$"
-                            rf"|{COST_VERB}", re.IGNORECASE)
+                            rf"|{ENDS_IN_MONEY}|{COST_VERB}", re.IGNORECASE)
 MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\d\s?%|\bper ?cent\b", re.IGNORECASE)
 # a financial year ("2019/20", "2019-20") or "in 2019" asked about: the figure must be that year's
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")

@@ -44,10 +44,11 @@ MAX_TITLE = 120
 
 
 def is_generic(title: str) -> bool:
-    """A title that names no document: furniture, an office default, or a bare file name."""
+    """A title that names no document: furniture, an office default, a working file's name, or
+    a bare file name ("scan0042")."""
     title = title.strip()
     return not title or bool(GENERIC.fullmatch(title)) or bool(COUNCIL_NAME.fullmatch(title)) \
-        or bool(WORKING_NAME.search(title)) or (" " not in title and bool(re.search(r"[_\d]", title)))
+        or bool(WORKING_NAME.search(title)) or (" " not in title and bool(re.search(r"\d", title)))
 
 
 def clean_title(file_title: str, pages: list[Page], running: list[str] = ()) -> str:
