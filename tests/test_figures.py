@@ -1,6 +1,7 @@
 """Questions that ask for a figure ("how much…", "what is X's … rate"): answered by a sentence
 stating that figure, in money when the question asks what something costs or saves, for the
-year it names; refused when the documents give no such figure."""
+year it names; refused when the documents give no such figure. A "when" question is answered
+by the points that give a time."""
 
 import pytest
 
@@ -96,3 +97,23 @@ def test_a_two_part_question_asking_what_and_how_much_keeps_the_description(plan
     answer = ask(plan_home, "What is Examplebury's webchat assistant and how much does it handle?")
     assert answer["refused"] is False, answer["answer"]
     assert any("Ask Sam" in c["quote"] for c in answer["citations"]), answer["citations"]
+
+
+
+PORTAL = """# Examplebury Borough Council Productivity Plan 2024
+
+## Digital services
+
+Our customer portal lets residents report problems, pay bills and book services online. The
+customer portal has cut telephone calls to the council by a fifth. The customer portal went live
+in March 2023. Residents rate the customer portal 4.2 out of 5, and most of them use it on a phone.
+"""
+
+
+def test_a_when_question_is_answered_by_the_points_giving_a_time(tmp_path):
+    # every sentence is about the portal; only the one with a date says when
+    home = home_with_plan(tmp_path, PORTAL, "Examplebury Borough Council")
+    answer = ask(home, "When did Examplebury's customer portal go live?")
+    quotes = [c["quote"] for c in answer["citations"]]
+    assert any("March 2023" in q for q in quotes), answer["answer"]
+    assert all("March 2023" in q for q in quotes), quotes

@@ -45,6 +45,14 @@ MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|pounds?)\b|\
 ASKED_YEAR = re.compile(r"\b(20\d\d)\s?[/-]\s?(\d\d)(?:\d\d)?\b|\b(?:in|during|for) (20\d\d)\b")
 # "Which councils cite...?": answered from every council's plan (compare's barrier tally),
 # not from the top passages of each
+# "When did the Minister write...?", "By when...?", "Since when...?": answered by a time
+WHEN_QUESTION = re.compile(r"^\s*(?:(?:by|since|until) )?when\b|\bwhat (?:date|year|month)\b|\bin (?:what|which) year\b",
+                           re.IGNORECASE)
+# months capitalised, as written ("may" is a verb)
+MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|" \
+        r"Nov(?:ember)?|Dec(?:ember)?)"
+TIME = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{MONTH}\b|(?i:\b(?:spring|summer|autumn|"
+                  r"winter|recess|quarter|Q[1-4])\b|\b(?:next|last|this) (?:year|month|week)\b)")
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
@@ -236,6 +244,12 @@ class EvidenceEngine:
                     continue
                 figures.append(s)
             scored = figures
+        if WHEN_QUESTION.search(retrieval.question):
+            # a "when" question is answered by a time: where some answering point gives one,
+            # the points that give none do not answer it
+            dated = [s for s in scored if TIME.search(s.unit.text)]
+            if any(answerable(s, tuning) for s in dated):
+                scored = dated
         terms = compound_terms(analysis.topic or retrieval.question)
         if terms:  # a hyphenated term the question hinges on ("in-house"), in the point or its lead-in
             scored = [s for s in scored if all(mentions(s.unit.with_context(), t) for t in terms)]
