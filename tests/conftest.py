@@ -111,12 +111,16 @@ def seeded_copy(seeded_home_master, tmp_path) -> Path:
 def home_with_plan(folder: Path, text: str, council: str) -> Path:
     """A fresh index holding one Markdown plan of ``council`` (for tests of what an answer
     selects from a document written for the test)."""
-    plan = folder / "plan.md"
-    plan.write_text(text, encoding="utf-8")
     home = folder / "home"
-    result = run_cli("ingest", plan, "--council", council, "--kind", "plan", home=home)
-    assert result.code == 0, result.stderr
+    add_plan(home, folder / "plan.md", text, council)
     return home
+
+
+def add_plan(home: Path, path: Path, text: str, council: str) -> None:
+    """Write ``text`` to ``path`` and ingest it into ``home`` as ``council``'s plan."""
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("ingest", path, "--council", council, "--kind", "plan", home=home)
+    assert result.code == 0, result.stderr
 
 
 def ask_json(home: Path, question: str) -> dict:

@@ -4,7 +4,7 @@ hears from several councils rather than filling up on one (assistant/evidence/po
 
 import pytest
 
-from tests.conftest import ask_json as ask, home_with_plan, run_cli
+from tests.conftest import add_plan, ask_json as ask, home_with_plan, run_cli
 
 NORTHBY = """# Northby District Council Productivity Plan 2024
 
@@ -113,10 +113,8 @@ def ashwold(tmp_path_factory):
     folder = tmp_path_factory.mktemp("subtopic")
     home = home_with_plan(folder, ASHWOLD, "Ashwold District Council")
     # another council's plan speaks of its workforce, so the word itself is known to the index
-    (folder / "other.md").write_text("# Brindle Borough Council Productivity Plan 2024\n\n## Workforce\n\n"
-                                     "Our workforce strategy has cut agency spend by a third since 2022.\n", encoding="utf-8")
-    result = run_cli("ingest", folder / "other.md", "--council", "Brindle Borough Council", "--kind", "plan", home=home)
-    assert result.code == 0, result.stderr
+    add_plan(home, folder / "other.md", "# Brindle Borough Council Productivity Plan 2024\n\n## Workforce\n\n"
+             "Our workforce strategy has cut agency spend by a third since 2022.\n", "Brindle Borough Council")
     return home
 
 

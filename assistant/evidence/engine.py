@@ -118,9 +118,16 @@ class EvidenceEngine:
     def expansions(self, question: str, analysis: QuestionAnalysis) -> list[str]:
         from assistant.evidence.expansions import guidance_expansions
 
-        if analysis.about_guidance:
+        if analysis.about_guidance or self.in_government_words(question):
             return []
         return guidance_expansions(question, self.guidance, self.index.embedder, self.settings.retrieval)
+
+    def in_government_words(self, question: str) -> bool:
+        """The question carries one of the letter's own phrases ("identify ways to unlock
+        productivity improvements"): the theme's evidence points would answer the Government's
+        wording, not what a council says, so they do not widen it."""
+        lowered = " ".join(question.lower().split())
+        return any(p.lower() in lowered for p in self.guidance.letter_phrases)
 
     def retrieve(self, question: str, given: Filters | None = None, k: int | None = None) -> Retrieval:
         tuning = self.settings.retrieval
@@ -217,6 +224,11 @@ class EvidenceEngine:
         if asked != retrieval.question:  # without the names, closeness in meaning reads lower
             tuning = tuning.model_copy(update={"answer_semantic": tuning.answer_semantic_named,
                                                "answer_lexical": tuning.answer_lexical_named})
+        if self.in_government_words(retrieval.question):
+            # every plan is close in meaning to the Government's agenda: a point must share
+            # the question's words, not only its drift
+            # (dev.jsonl: half of its words, answer_lexical, refused one more trap; a fifth none)
+            tuning = tuning.model_copy(update={"answer_semantic_alone": 2.0, "answer_words_needed": tuning.answer_lexical})
         overview = bool(analysis.councils) and not retrieval.across
         if overview and OVERVIEW_CUE.search(retrieval.question) and self.asks_overview(analysis.topic, ignore):
             return self.overview_points(retrieval.filters)
