@@ -52,3 +52,31 @@ def test_a_question_about_the_label_is_answered_from_the_paragraph(plan_home):
     answer = ask(plan_home, "What does Examplebury say about homelessness?")
     assert answer["refused"] is False, answer["answer"]
     assert any("410 families" in c["quote"] for c in answer["citations"]), answer["citations"]
+
+
+MINUTES = """# Examplebury Borough Council: minutes of Full Council, 18 July 2024
+
+## Productivity Plan 2024
+
+The Leader of the Council introduced the Productivity Plan and thanked officers for their work.
+
+RESOLVED that the Productivity Plan 2024 be approved for submission and published on the
+council's website.
+
+(Voting: 29 for, 6 against, 3 abstentions)
+
+Councillor Bell asked when the plan's first progress report would come to Cabinet.
+"""
+
+
+def test_a_parenthesis_on_its_own_line_is_read_with_the_sentence_it_annotates():
+    units = split_units(_chunk(MINUTES.split("## Productivity Plan 2024\n\n")[1]))
+    resolved = [u for u in units if u.text.startswith("RESOLVED")]
+    assert len(resolved) == 1 and resolved[0].text.endswith("(Voting: 29 for, 6 against, 3 abstentions)")
+    assert not any(u.text.startswith("(Voting") for u in units)
+
+
+def test_a_question_about_the_vote_is_answered_with_the_resolution(tmp_path):
+    answer = ask(home_with_plan(tmp_path, MINUTES, "Examplebury Borough Council"),
+                 "How did Examplebury's councillors vote on the productivity plan?")
+    assert any("29 for, 6 against" in c["quote"] and "RESOLVED" in c["quote"] for c in answer["citations"]), answer["answer"]

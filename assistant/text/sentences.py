@@ -259,12 +259,25 @@ def split_units(chunk: Chunk) -> list[Unit]:
             units.extend(Unit(chunk, s, e, "item", lead_in) for s, e in spans)
             continue
         spans = sentence_spans(text[block.start:block.end], block.start)
+        if _annotates(text, spans, units):
+            # "(Voting: 29 for, 6 against, 3 abstentions)" under a resolution belongs to it
+            units[-1] = Unit(chunk, units[-1].start, spans[0][1], "sentence", units[-1].lead_in)
+            continue
         label = paragraph_label(text, spans)
         units.extend(Unit(chunk, s, e, "sentence", label) for s, e in spans)
     _SPANS.flush()  # this chunk's new spans in one transaction (nothing to do when all were known)
     units = [_without_emphasis(u) for u in units]
     # a sentence of a few words is a form field ("Portfolio Holder Consulted Yes"), not a claim
     return [u for u in units if u.end > u.start and (u.kind == "item" or len(re.findall(r"\w+", u.text)) >= MIN_WORDS)]
+
+
+def _annotates(text: str, spans: list[tuple[int, int]], units: list[Unit]) -> bool:
+    """A paragraph that is one parenthesis, right after a sentence of the same chunk: a note
+    on that sentence (a vote, "Appendix 1 refers"), not a statement of its own."""
+    if len(spans) != 1 or not units or units[-1].kind != "sentence":
+        return False
+    body = text[spans[0][0]:spans[0][1]].strip()
+    return body.startswith("(") and body.endswith(")") and ")" not in body[1:-1]
 
 
 EMPHASIS_EDGE = "*_` \t"
