@@ -53,6 +53,15 @@ MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Au
         r"Nov(?:ember)?|Dec(?:ember)?)"
 TIME = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{MONTH}\b|(?i:\b(?:spring|summer|autumn|"
                   r"winter|recess|quarter|Q[1-4])\b|\b(?:next|last|this) (?:year|month|week)\b)")
+# "What did X's Cabinet decide?": answered by what the minutes record as resolved, which
+# rarely says "decide" ("RESOLVED that the Plan be approved", "Decision: Agreed")
+# (the verb ending the question: "...decided to outsource...?" asks about the outsourcing)
+DECISION_QUESTION = re.compile(r"\b(?:decide|decided|resolve|agree|agreed)(?:\s+(?:at|about|on|for)\s+(?:the|its|their)\s+"
+                               r"(?:meeting|productivity plan|plan|item|report))?\s*[?.]?\s*$|"
+                               r"\b(?:decisions?|resolutions?)\b(?!\s+(?:about|to)\b)", re.IGNORECASE)
+# a decision as minutes record it: "RESOLVED that…", "APPROVED the…", an item under "Decision:"
+RECORDED_DECISION = re.compile(r"^\W*(?:\d+\W*)?(?:RESOLVED|Resolved|APPROVED|AGREED|Agreed|ORDERED|DECIDED|DECISION|Decision)\b")
+DECISION_WORDING = ("resolved", "approved", "agreed", "decision", "endorsed")
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
@@ -71,6 +80,12 @@ def states_quantity(text: str, question: str = "") -> bool:
     given = figures(question)
     found = {f for f in figures(text) if f not in given and not YEAR.fullmatch(f)}
     return bool(found or NUMBER_WORDS.search(text))
+
+
+def is_recorded_decision(unit) -> bool:
+    """A decision as the minutes record it: the unit, its lead-in or its section opens with
+    "RESOLVED", "Decision", "APPROVED"…"""
+    return any(RECORDED_DECISION.match(text) for text in (unit.text, unit.lead_in, unit.chunk.section.split(" › ")[-1]))
 
 
 def states_what_is_asked(question: str, text: str) -> bool:
@@ -120,6 +135,8 @@ class EvidenceEngine:
 
         if analysis.about_guidance or self.in_government_words(question):
             return []
+        if DECISION_QUESTION.search(question):  # a committee's decision is minuted, not described
+            return list(DECISION_WORDING)
         return guidance_expansions(question, self.guidance, self.index.embedder, self.settings.retrieval)
 
     def in_government_words(self, question: str) -> bool:
@@ -262,6 +279,12 @@ class EvidenceEngine:
             dated = [s for s in scored if TIME.search(s.unit.text)]
             if any(answerable(s, tuning) for s in dated):
                 scored = dated
+        if DECISION_QUESTION.search(retrieval.question):
+            # what was resolved answers "what did they decide?", however far its words are
+            recorded = [replace(s, semantic=max(s.semantic, tuning.answer_semantic)) for s in scored
+                        if is_recorded_decision(s.unit)]
+            if recorded:
+                return select_points(recorded, retrieval.across, tuning, named=bool(analysis.councils))
         terms = compound_terms(analysis.topic or retrieval.question)
         if terms:  # a hyphenated term the question hinges on ("in-house"), in the point or its lead-in
             scored = [s for s in scored if all(mentions(s.unit.with_context(), t) for t in terms)]

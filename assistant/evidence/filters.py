@@ -198,7 +198,14 @@ def is_non_content(unit: Unit) -> bool:
     if unit.kind == "sentence" and not re.search(r"[.!?:;)\]”\"]\s*$", text) and len(words) <= 8 \
             and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
         return True  # "Our Approach To Digital", a heading on a line of its own
-    return False
+    return cut_off(unit)
+
+
+def cut_off(unit: Unit) -> bool:
+    """The last words of a text cut off mid-word ("3) APPROVED the C"), as a saved web page
+    or a page of extracted text can end: it says nothing yet."""
+    text = unit.text.rstrip()
+    return unit.end >= len(unit.chunk.text.rstrip()) and bool(re.search(r"\s(?![aAI]\b)[A-Za-z]$", text))
 
 
 def is_boilerplate(unit: Unit) -> bool:

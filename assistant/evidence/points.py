@@ -186,6 +186,8 @@ def complete_lists(chosen: list[ScoredUnit], scored: list[ScoredUnit], limit: in
         return (s.unit.chunk.document_id, s.unit.lead_in) if s.unit.kind == "item" and s.unit.lead_in else None
 
     picked = {id(s) for s in chosen}
+    # overlapping passages hold the same item twice: it is shown once
+    shown = {(s.unit.chunk.document_id, s.unit.text) for s in chosen}
     lists: dict = {}
     for s in scored:
         if key(s):
@@ -194,7 +196,9 @@ def complete_lists(chosen: list[ScoredUnit], scored: list[ScoredUnit], limit: in
         taken = [m for m in members if id(m) in picked]
         if len(taken) * 2 >= len(members) and len(taken) < len(members):
             for m in members:
-                if id(m) not in picked and m.score >= tuning.min_score and len(chosen) < limit:
+                if id(m) not in picked and (m.unit.chunk.document_id, m.unit.text) not in shown \
+                        and m.score >= tuning.min_score and len(chosen) < limit:
                     chosen.append(m)
                     picked.add(id(m))
+                    shown.add((m.unit.chunk.document_id, m.unit.text))
     return chosen
