@@ -121,3 +121,17 @@ def test_what_a_council_has_done_or_made_is_asked_by_the_frame_not_by_the_word(s
         answer = ask(home, question)
         assert answer["refused"] is False, answer["answer"]
         assert any("staffing reductions" in c["quote"] for c in answer["citations"]), answer["answer"]
+
+
+@pytest.mark.parametrize("question", ["What are the biggest barriers councils face?",
+                                      "What are the main barriers facing councils?"])
+def test_what_councils_face_is_asked_of_the_councils_not_the_guidance(seeded_home, question):
+    # the guidance's prompting questions ("What barriers do you face from legacy systems?")
+    # share every word; the councils' plans answer
+    answer = ask(seeded_home, question)
+    assert answer["refused"] is False, answer["answer"]
+    assert not any(c["council"] == "Government (DLUHC)" for c in answer["citations"]), answer["answer"]
+
+
+def test_councillors_are_the_members_of_the_minutes():
+    assert content_stems("What did councillors ask?") & content_stems("A Member made particular reference to")

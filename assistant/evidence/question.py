@@ -22,7 +22,10 @@ PEER_WORDS = re.compile(
     r"each council|every council|all councils|councils'|across councils|compare|comparison|"
     r"(?:do|did|have|had|are|were|can) (?:the |other |peer |most |many |some )?(?:councils|authorities)|"
     r"(?:councils|authorities) (?:cite|cited|say|said|mention|mentioned|use|used|using|report|reported|describe|"
-    r"described|measure|measured|do|did|plan|planned|highlight|highlighted|include|included|have|are))\b",
+    r"described|measure|measured|do|did|plan|planned|highlight|highlighted|include|included|have|are|face|faced|"
+    r"facing|need|needed|want|wanted|see|saw|identify|identified|propose|proposed|experience|experienced|"
+    r"struggle|struggled|call|called|find|found|share|shared|spend|spent|save|saved|achieve|achieved)|"
+    r"(?:facing|confronting) (?:the |most |many )?(?:councils|authorities))\b",
     re.IGNORECASE)
 GUIDANCE_WORDS = re.compile(
     r"\b(guidance|the letter|minister'?s? letter|prompting questions?|what (?:does|did) (?:the )?government ask|"

@@ -60,6 +60,10 @@ OWN_SENSE = {"planning": "planning", "planner": "planning", "planners": "plannin
              "accountable": "accountability", "informal": "informal"}
 
 
+# Minutes call councillors "Members": the same people, one stem
+SAME_PEOPLE = {"councillor": "member", "councillors": "members", "cllr": "member", "cllrs": "members"}
+
+
 def index_stem(stem: str) -> str:
     """The stem the keyword index holds for a content stem: a word kept in its own sense
     ("accountability") is indexed under the stemmer's stem ("account")."""
@@ -72,7 +76,7 @@ def content_stems(text: str, extra_stop: set[str] | frozenset = frozenset()) -> 
     """The stemmed content words of ``text`` (question words and ``extra_stop`` left out)."""
     from assistant.index.lexical import tokenize
 
-    words = [w for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower())
+    words = [SAME_PEOPLE.get(w, w) for w in re.findall(r"[A-Za-z0-9£%]+", spell_out(text).lower())
              if w not in QUESTION_WORDS and w not in FUNCTION_WORDS and w not in extra_stop]
     own = {OWN_SENSE[w] for w in words if w in OWN_SENSE}
     rest = [w for w in words if w not in OWN_SENSE]
