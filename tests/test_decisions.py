@@ -48,12 +48,23 @@ The Leader seconded the motion,
 2) APPROVED the C"""
 
 
+NARRATIVE = """Review and Adoption of the Productivity Plan
+
+The Leader introduced the report. Members raised the lack of fast broadband in rural areas and
+the cost of home-to-school transport.
+
+Following consideration of the officer report and discussion, the Executive agreed and adopted the
+plan attached as Appendix A, prior to submission to the Government.
+"""
+
+
 @pytest.fixture(scope="module")
 def minutes_home(tmp_path_factory):
     folder = tmp_path_factory.mktemp("decisions")
     home = folder / "home"
     add_plan(home, folder / "examplebury-cabinet.txt", MINUTES, "Examplebury Borough Council")
     add_plan(home, folder / "otherton-executive.txt", ORDERED, "Otherton Borough Council")
+    add_plan(home, folder / "northam-executive.txt", NARRATIVE, "Northam District Council")
     return home
 
 
@@ -70,3 +81,12 @@ def test_an_order_is_a_decision_and_a_cut_off_line_is_not_quoted(minutes_home):
     quotes = [c["quote"] for c in answer["citations"]]
     assert any(q.startswith("ORDERED that") for q in quotes), answer["answer"]
     assert not any(q.rstrip().endswith("the C") for q in quotes), quotes
+
+
+def test_two_councils_decisions_each_in_their_minutes_words(minutes_home):
+    # Examplebury's minutes record a resolution; Northam's say in prose what was agreed
+    answer = ask(minutes_home, "What did Examplebury and Northam decide?")
+    quoted = {c["council"]: " ".join(q["quote"] for q in answer["citations"] if q["council"] == c["council"])
+              for c in answer["citations"]}
+    assert "be approved for submission" in quoted.get("Examplebury Borough Council", ""), answer["answer"]
+    assert "agreed and adopted" in quoted.get("Northam District Council", ""), answer["answer"]

@@ -135,3 +135,8 @@ def test_what_councils_face_is_asked_of_the_councils_not_the_guidance(seeded_hom
 
 def test_councillors_are_the_members_of_the_minutes():
     assert content_stems("What did councillors ask?") & content_stems("A Member made particular reference to")
+
+
+def test_what_a_plan_covers_is_answered_not_refused(plan_home):
+    answer = ask(plan_home, "What does Examplebury's plan cover?")
+    assert answer["refused"] is False, answer["answer"]

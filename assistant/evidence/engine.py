@@ -281,10 +281,10 @@ class EvidenceEngine:
                 scored = dated
         if DECISION_QUESTION.search(retrieval.question):
             # what was resolved answers "what did they decide?", however far its words are
-            recorded = [replace(s, semantic=max(s.semantic, tuning.answer_semantic)) for s in scored
-                        if is_recorded_decision(s.unit)]
-            if recorded:
-                return select_points(recorded, retrieval.across, tuning, named=bool(analysis.councils))
+            # (each council's: one whose minutes record none is still heard in its own words)
+            minuted = {s.unit.chunk.council for s in scored if is_recorded_decision(s.unit)}
+            scored = [replace(s, semantic=max(s.semantic, tuning.answer_semantic)) if is_recorded_decision(s.unit) else s
+                      for s in scored if s.unit.chunk.council not in minuted or is_recorded_decision(s.unit)]
         terms = compound_terms(analysis.topic or retrieval.question)
         if terms:  # a hyphenated term the question hinges on ("in-house"), in the point or its lead-in
             scored = [s for s in scored if all(mentions(s.unit.with_context(), t) for t in terms)]

@@ -41,7 +41,9 @@ QUESTION_WORDS = frozenset({
 # Words that ask for a plan in brief ("What has X achieved?", "X's approach to productivity?")
 # when no sentence answers them more closely (EvidenceEngine.overview_points)
 OVERVIEW_WORDS = frozenset({"approach", "approaches", "overview", "priorities", "main", "key", "points", "done",
-                            "achieved", "achieve", "achievement", "achievements", "progress", "made", "work"})
+                            "achieved", "achieve", "achievement", "achievements", "progress", "made", "work",
+                            # "What does X's plan cover / contain / include?"
+                            "cover", "covers", "contain", "contains", "include", "includes"})
 # Function words the lexical index's short stop list (bm25s's STOPWORDS_EN) keeps: "its" would
 # stem to "it", rare in the index and so weighted as the question's key word. All are in
 # bm25s's STOPWORDS_EN_PLUS, which the gap check uses (importing bm25s costs an answer ~0.3 s).
