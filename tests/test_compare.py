@@ -177,6 +177,9 @@ def test_the_governments_words_are_not_a_barrier(full):
     assert not any("barriers preventing progress that the government" in q for q in quotes)
     assert not any("discredited" in q for q in quotes)
     assert not any(q.startswith(("resolved", "approve")) for q in quotes)
+    # the request retold in the passive, as minutes put it (Redditch's "Whilst no template had
+    # been provided for responses, Councils had been asked to limit their replies to four pages")
+    assert not any("had been asked to limit" in q for q in quotes)
 
 
 @slow

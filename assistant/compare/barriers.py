@@ -196,7 +196,7 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
     import numpy as np
 
     from assistant.compare.named import NAMED
-    from assistant.evidence.filters import echoes, guidance_wordings, is_boilerplate, is_non_content
+    from assistant.evidence.filters import echoes, guidance_wordings, is_boilerplate, is_non_content, retells_government
     from assistant.text.sentences import Unit
     from assistant.text.themes import theme_numbers
 
@@ -235,7 +235,7 @@ def find_mentions(assessment, guidance, document, chunks) -> list[Mention]:
         echo = u.echo if text == u.unit.text else echoes(text, wordings)
         # an item under "To remove these barriers we will:" is a remedy (a sentence's lead_in is its label)
         if echo or is_boilerplate(unit) or ABOUT_DOCUMENT.search(text) or NOT_THE_COUNCIL.search(text) \
-                or (unit.kind == "item" and REMEDY_LIST.search(unit.lead_in)):
+                or retells_government(unit) or (unit.kind == "item" and REMEDY_LIST.search(unit.lead_in)):
             return "weak"
         return "own"
 
