@@ -89,6 +89,9 @@ class AnswerTuning(BaseModel):
                                 "'productivity' is 0.01, the next most common stem ('service') 0.80")
     overview_k: int = Field(6, description="passages per guidance question for an overview")
     overview_per_theme: int = Field(2, description="points per theme in an overview")
+    common_barriers: int = Field(5, description="barriers in an answer to 'which barriers do most councils cite?' "
+                                 "(each cited by at least two councils)")
+    common_barrier_quotes: int = Field(4, description="councils quoted per barrier there (all are counted)")
     max_points: int = Field(10, description="points in an answer about one council or the corpus")
     max_points_across: int = Field(14, description="points in an answer across councils")
     max_per_group: int = Field(6, description="points in an answer about one council or the corpus, before "

@@ -6,6 +6,7 @@ matrix, all of them for the barriers), each once: results are cached by document
 
     compare(workspace, councils, types, regions, progress)  -> Comparison
     which_councils(workspace, question)   every council that says it, for "which councils..."
+    common_barriers(workspace)            the barriers most councils cite, for "which barriers do most...?"
     prepare(workspace, document_ids)      read and cache documents ahead (e.g. after an ingest)
 
 ``Comparison.to_json()`` is `compare --json`:
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from assistant.compare.matrix import NOT_COUNCIL_DOCUMENTS, Row, build_row
 from assistant.errors import UserError
 
-__all__ = ["Comparison", "compare", "prepare", "which_councils"]
+__all__ = ["Comparison", "common_barriers", "compare", "prepare", "which_councils"]
 
 
 @dataclass
@@ -235,3 +236,18 @@ def which_councils(workspace, question: str) -> list[tuple[str, str, str, int]]:
                 seen.add(m.council)
                 found.append((m.council, m.quote, m.source, m.page))
     return found
+
+
+def common_barriers(workspace, limit: int = 5, at_least: int = 2) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
+    """The barriers cited by the most councils (at least ``at_least``), most cited first, each
+    with every council citing it: [(barrier, [(council, quote, source, page)])]."""
+    found = []
+    for barrier in compare(workspace).barriers:
+        # each council once, by its plainest statement: in its barriers part, in so many words
+        mentions = sorted(barrier.mentions, key=lambda m: (m.weak, not m.cue, not m.in_section))
+        councils = {}
+        for m in mentions:
+            councils.setdefault(m.council, (m.council, m.quote, m.source, m.page))
+        if len(councils) >= at_least:
+            found.append((barrier.name, list(councils.values())))
+    return sorted(found, key=lambda b: -len(b[1]))[:limit]

@@ -62,6 +62,13 @@ DECISION_QUESTION = re.compile(r"\b(?:decide|decided|resolve|agree|agreed)(?:\s+
 # a decision as minutes record it: "RESOLVED that…", "APPROVED the…", an item under "Decision:"
 RECORDED_DECISION = re.compile(r"^\W*(?:\d+\W*)?(?:RESOLVED|Resolved|APPROVED|AGREED|Agreed|ORDERED|DECIDED|DECISION|Decision)\b")
 DECISION_WORDING = ("resolved", "approved", "agreed", "decision", "endorsed")
+# "Which barriers do most councils cite?", "What are the most common barriers?": a count
+# across every council, which the barrier tally makes (assistant/compare/)
+COMMON_BARRIERS = re.compile(r"\b(?:barriers?|obstacles?)\b.*\b(?:most|many) (?:councils|authorities|often|frequently)\b|"
+                             r"\b(?:most|more) (?:common|commonly|frequent|frequently|often|widely|cited|shared)\b.*"
+                             r"\b(?:barriers?|obstacles?)\b|\b(?:barriers?|obstacles?)\b.*\b(?:most|more) (?:common|commonly|"
+                             r"frequent|frequently|often|widely|cited|shared)\b|\bcommon (?:barriers?|obstacles?)\b",
+                             re.IGNORECASE)
 WHICH_COUNCILS = re.compile(r"^\s*(?:which|what) (?:other )?(?:councils|authorities)\b", re.IGNORECASE)
 NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
@@ -166,6 +173,10 @@ class EvidenceEngine:
             if hits:
                 break
         retrieval = self._retrieval(question, analysis, filters, hits, expansions)
+        if COMMON_BARRIERS.search(question) and not (given.councils or given.document_ids or analysis.councils):
+            self.tally_common_barriers(retrieval)
+            if retrieval.barrier_of:
+                return retrieval
         if WHICH_COUNCILS.match(question) and not given.councils and not given.document_ids:
             retrieval.tallied = self.tallied_points(question)
             if retrieval.tallied:  # the passages of councils the per-council search did not reach
@@ -196,18 +207,38 @@ class EvidenceEngine:
         """Each council citing the barrier asked about, with its verbatim sentence, from the
         exhaustive barrier tally (assistant/compare/); [] when the question names no barrier."""
         from assistant.compare import which_councils
+
+        return [p for p in map(self.quoted_point, which_councils(self.workspace, question)) if p]
+
+    def tally_common_barriers(self, retrieval: Retrieval) -> None:
+        """"Which barriers do most councils cite?": the tally of every council's documents
+        answers, not the passages that rank: each barrier most councils cite, with each council's
+        own words for it (``retrieval.barrier_of`` names the barrier of each point)."""
+        from assistant.compare import common_barriers
+
+        tuning = self.settings.answer
+        tallied, barrier_of = [], {}
+        for name, quotes in common_barriers(self.workspace, tuning.common_barriers):
+            shown = quotes[:tuning.common_barrier_quotes]
+            more = f"; quoted: {len(shown)}, the rest in `assistant compare`" if len(quotes) > len(shown) else ""
+            for point in filter(None, map(self.quoted_point, shown)):
+                tallied.append(point)
+                barrier_of[id(point)] = f"{name} ({len(quotes)} councils{more})"
+        retrieval.tallied, retrieval.barrier_of = tallied, barrier_of
+        retrieval.analysis.across_councils = True
+        retrieval.searched += "; and every council's documents for the barrier tally"
+
+    def quoted_point(self, found: tuple[str, str, str, int]) -> ScoredUnit | None:
+        """The point of a (council, quote, source, page) the tally found: its span in its chunk."""
         from assistant.text.sentences import Unit
 
-        points = []
-        for council, quote, source, page in which_councils(self.workspace, question):
-            document = self.index.catalog.document_by_source(source)
-            for chunk in self.index.catalog.document_chunks(document.id) if document else []:
-                start = chunk.text.find(quote) if chunk.page == page else -1
-                if start >= 0:
-                    unit = Unit(chunk, start, start + len(quote), "sentence")
-                    points.append(ScoredUnit(unit, 1.0, 1.0, 1.0))
-                    break
-        return points
+        council, quote, source, page = found
+        document = self.index.catalog.document_by_source(source)
+        for chunk in self.index.catalog.document_chunks(document.id) if document else []:
+            start = chunk.text.find(quote) if chunk.page == page else -1
+            if start >= 0:
+                return ScoredUnit(Unit(chunk, start, start + len(quote), "sentence"), 1.0, 1.0, 1.0)
+        return None
 
     def within(self, question: str, chunk_ids: list[str], filters: Filters, across: bool, what: str) -> Retrieval:
         """A retrieval whose passages are the given chunks (a follow-up on a previous answer)."""
@@ -230,6 +261,8 @@ class EvidenceEngine:
         """The points that answer the question, selected and grouped; [] when none does."""
         tuning = self.settings.answer
         analysis = retrieval.analysis
+        if retrieval.barrier_of:  # the barrier tally answered
+            return retrieval.tallied
         if retrieval.cannot_answer:
             return []
         # the names of the councils asked about say who, not what: they are not topic words

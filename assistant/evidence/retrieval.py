@@ -30,6 +30,7 @@ class Retrieval:
     councils_known: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # the guidance's evidence points for it
     tallied: list = field(default_factory=list)  # every council's point, from compare's barrier tally
+    barrier_of: dict = field(default_factory=dict)  # id(point) -> its barrier, when the tally answers alone
     missing_document: str = ""  # "No 2025 document of X is indexed…" when the question asks for one
 
     @property

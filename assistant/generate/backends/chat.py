@@ -25,6 +25,10 @@ class ChatBackend:
         require_configured(settings, backend)
         if retrieval.cannot_answer:
             return refusal(retrieval, backend)
+        if retrieval.barrier_of:  # a count over every council's documents: the tally's, not a model's
+            from assistant.generate.backends import extractive
+
+            return extractive.answer(workspace, retrieval)
         result = complete_cited(settings, backend, "ask", {"question": retrieval.question}, retrieval.hits,
                                 workspace.index.embedder, on_token=on_token)
         if result.refused:

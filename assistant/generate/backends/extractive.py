@@ -24,7 +24,8 @@ def answer(workspace, retrieval, on_token=None) -> Answer:
     points = workspace.evidence.answer_points(retrieval)
     if not points:
         return refusal(retrieval, NAME)
-    text, citations = compose(points, retrieval.across)
+    text, citations = compose_by_barrier(points, retrieval.barrier_of) if retrieval.barrier_of \
+        else compose(points, retrieval.across)
     silent = [c for c in retrieval.analysis.councils if c not in {p.unit.chunk.council for p in points}]
     if silent and len(retrieval.analysis.councils) > 1:  # asked about by name: say so rather than leave it out
         text += "\n\n" + " ".join(f"The passages searched from {c}'s documents do not answer this." for c in silent)
@@ -88,6 +89,22 @@ def compose(points, across: bool) -> tuple[str, list[Citation]]:
             current_lead = lead_in or None
             indent = "  " if lead_in else ""
             lines.append(f"{indent}- {display(unit.text)} [{n}]")
+    return "\n".join(lines), citations
+
+
+def compose_by_barrier(points, barrier_of: dict) -> tuple[str, list[Citation]]:
+    """The barriers most councils cite, most cited first, each council's own words under it."""
+    groups: dict[str, list] = {}
+    for point in points:
+        groups.setdefault(barrier_of[id(point)], []).append(point)
+    lines = [f"The {len(groups)} barrier{'s' if len(groups) > 1 else ''} most councils cite, counted over every indexed "
+             "council's documents (the barrier tally of `assistant compare`), each in the councils' own words:"]
+    citations: list[Citation] = []
+    for barrier, members in groups.items():
+        lines += ["", f"**{barrier}**"]
+        for point in members:
+            citations.append(citation_for(len(citations) + 1, point.unit))
+            lines += [f"- {point.unit.chunk.council}", f"  - {display(point.unit.text)} [{len(citations)}]"]
     return "\n".join(lines), citations
 
 
